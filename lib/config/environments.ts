@@ -1,0 +1,126 @@
+import { ACCOUNTS } from './accounts.js';
+import type { EnvironmentInput } from './schema.js';
+
+/**
+ * What every environment shares. Times: the backup window is 18:00-18:30 UTC (03:00 Asia/Seoul); the
+ * maintenance window Sunday 20:00 UTC (Monday 05:00 Asia/Seoul) starts 90 minutes after it ends.
+ */
+function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
+  return {
+    name,
+    account: ACCOUNTS[name],
+    primaryRegion: 'ap-northeast-2',
+    drRegion: 'ap-northeast-1',
+    availabilityZones: {
+      primary: ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'],
+      dr: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
+    },
+    terminationProtection: false,
+    network: { vpcCidr: '10.40.0.0/16' },
+    database: {
+      instanceClass: 'db.t4g.medium',
+      multiAz: false,
+      allocatedStorageGiB: 20,
+      maxAllocatedStorageGiB: 100,
+      backupRetentionDays: 7,
+      backupWindow: '18:00-18:30',
+      maintenanceWindow: 'sun:20:00-sun:20:30',
+      replicatedBackupRetentionDays: 7,
+      deletionProtection: false,
+      removalPolicy: 'snapshot',
+      databaseName: 'authdb',
+      masterUsername: 'authdb_admin',
+      slowStatementMs: 500,
+      monitoringIntervalSeconds: 60,
+      performanceInsightsRetentionDays: 7,
+    },
+    logRetentionDays: 90,
+    alerts: { emails: [`authdb-dr-${name}@example.com`] },
+    targets: { rtoMinutes: 15, rpoMinutes: 5, rpoAlarmMarginMinutes: 2 },
+    backup: {
+      breakGlassRoleName: 'authdb-dr-break-glass',
+      cdkBootstrapQualifier: 'hnb659fds',
+      scheduleTimeZone: 'Asia/Seoul',
+      vaultLock: { primary: { mode: 'none' }, dr: { mode: 'none' } },
+      rules: [
+        // Staggered by an hour so that each tier gets its own recovery point on days they coincide.
+        {
+          name: 'Daily',
+          schedule: 'cron(0 3 * * ? *)',
+          retentionDays: 7,
+          copyRetentionDays: 7,
+          startWindowMinutes: 60,
+          completionWindowMinutes: 180,
+        },
+        {
+          name: 'Weekly',
+          schedule: 'cron(0 4 ? * SUN *)',
+          retentionDays: 35,
+          copyRetentionDays: 35,
+          startWindowMinutes: 60,
+          completionWindowMinutes: 180,
+        },
+        {
+          name: 'Monthly',
+          schedule: 'cron(0 5 1 * ? *)',
+          retentionDays: 90,
+          copyRetentionDays: 90,
+          startWindowMinutes: 60,
+          completionWindowMinutes: 240,
+        },
+      ],
+      restoreTesting: { schedule: 'cron(0 11 ? * 3#1 *)', instanceClass: 'db.t4g.medium', validationWindowHours: 2 },
+      reportRetentionDays: 365,
+    },
+    drill: {
+      schedule: 'cron(0 10 ? * WED *)',
+      scheduleTimeZone: 'Asia/Seoul',
+      instanceClass: 'db.t4g.medium',
+      maxWaitMinutes: 90,
+      pollSeconds: 30,
+      settleMinutes: 5,
+      tables: [
+        { name: 'users', timeColumn: 'created_at', tolerance: 0 },
+        { name: 'platform_accounts', timeColumn: 'created_at', tolerance: 0 },
+        { name: 'audit_logs', timeColumn: 'created_at', tolerance: 0 },
+      ],
+      verifierRole: 'authdb_verifier',
+      concurrency: 3,
+      statementTimeoutSeconds: 300,
+      reportRetentionDays: 400,
+      sweeperMaxAgeHours: 6,
+    },
+    restore: { allowedInstanceClasses: ['db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge'] },
+  };
+}
+
+const dev = base('dev');
+
+const staging: EnvironmentInput = {
+  ...base('staging'),
+  network: { vpcCidr: '10.41.0.0/16' },
+};
+staging.database = { ...staging.database, backupRetentionDays: 14, replicatedBackupRetentionDays: 14 };
+
+const prodBase = base('prod');
+const prod: EnvironmentInput = {
+  ...prodBase,
+  terminationProtection: true,
+  network: { vpcCidr: '10.42.0.0/16' },
+  database: {
+    ...prodBase.database,
+    instanceClass: 'db.r6g.large',
+    multiAz: true,
+    allocatedStorageGiB: 100,
+    maxAllocatedStorageGiB: 1000,
+    backupRetentionDays: 35,
+    replicatedBackupRetentionDays: 35,
+    deletionProtection: true,
+    removalPolicy: 'retain',
+    performanceInsightsRetentionDays: 731,
+  },
+  logRetentionDays: 365,
+};
+
+/** The raw settings of every environment; `loadConfig` validates them. */
+export const ENVIRONMENTS: Record<string, EnvironmentInput> = { dev, staging, prod };
