@@ -1,0 +1,84 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import type { Construct } from 'constructs';
+import { AuthDatabase } from '../constructs/auth-database.js';
+import { EncryptionKey } from '../constructs/encryption-key.js';
+import { Network } from '../constructs/network.js';
+import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
+
+export interface DatabaseStackProps extends EnvironmentStackProps {
+  /** Key in the DR region for the replicated automated backups (a cross-region reference). */
+  readonly replicationKey: kms.IKey;
+}
+
+/** Stateful resources in the primary region: the database's key, its network and the database itself. */
+export class DatabaseStack extends EnvironmentStack {
+  readonly key: kms.IKey;
+  readonly vpc: ec2.IVpc;
+  readonly database: AuthDatabase;
+
+  constructor(scope: Construct, id: string, props: DatabaseStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const db = config.database;
+
+    const key = new EncryptionKey(this, 'DatabaseKey', {
+      alias: `authdb-dr/${config.name}/database`,
+      description: `authdb ${config.name}: database storage, master secret, Performance Insights, logs`,
+    }).key;
+    // CloudWatch Logs encrypts the flow logs, database logs and Lambda logs with this key.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:*`,
+          },
+        },
+      }),
+    );
+    this.key = key;
+
+    this.vpc = new Network(this, 'Network', {
+      availabilityZones: this.availabilityZones,
+      cidr: config.network.vpcCidr,
+      existingVpc: config.network.existingVpc,
+      logKey: key,
+      logRetention: config.logRetentionDays,
+    }).vpc;
+
+    this.database = new AuthDatabase(this, 'Database', {
+      instanceIdentifier: `authdb-${config.name}`,
+      vpc: this.vpc,
+      key,
+      instanceType: new ec2.InstanceType(db.instanceClass.replace(/^db\./, '')),
+      multiAz: db.multiAz,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
+      backupRetention: Duration.days(db.backupRetentionDays),
+      preferredBackupWindow: db.backupWindow,
+      preferredMaintenanceWindow: db.maintenanceWindow,
+      deletionProtection: db.deletionProtection,
+      removalPolicy: db.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
+      databaseName: db.databaseName,
+      masterUsername: db.masterUsername,
+      slowStatementThreshold: Duration.millis(db.slowStatementMs),
+      monitoringInterval: Duration.seconds(db.monitoringIntervalSeconds),
+      performanceInsightRetention:
+        db.performanceInsightsRetentionDays === 731
+          ? rds.PerformanceInsightRetention.LONG_TERM
+          : rds.PerformanceInsightRetention.DEFAULT,
+      logRetention: config.logRetentionDays,
+      backupReplication: {
+        region: config.drRegion,
+        key: props.replicationKey,
+        retention: Duration.days(db.replicatedBackupRetentionDays),
+      },
+    });
+  }
+}
