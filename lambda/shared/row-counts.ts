@@ -1,0 +1,418 @@
+import type pg from 'pg';
+import type { ConnectionFactory } from './db.js';
+
+/** A table to verify; `timeColumn` stamps when a row was written, `tolerance` is in rows. */
+export interface TableSpec {
+  name: string;
+  timeColumn?: string;
+  tolerance: number;
+}
+
+export interface CountOptions {
+  /** Connections counting tables in parallel (besides the one that takes the snapshot). */
+  concurrency: number;
+  /** Rows stamped within this many seconds before the counting instant are not compared (they may still change). */
+  settleSeconds: number;
+}
+
+export interface TableCount {
+  total: number;
+  /** Rows stamped at or before the settle cutoff; only for tables with a time column. */
+  settled?: number;
+  /** Newest time-column value, ISO-8601 UTC; restored side only. */
+  newest?: string;
+}
+
+/** Counts of the source at one instant `countedAt` (C); all timestamps are ISO-8601 UTC. */
+export interface SourceCounts {
+  countedAt: string;
+  settleCutoff: string;
+  tables: Record<string, TableCount>;
+}
+
+export interface RestoredCounts {
+  cutoff: string;
+  tables: Record<string, TableCount>;
+  missingTables: string[];
+}
+
+export interface TableVerdict {
+  table: string;
+  source?: TableCount;
+  restored?: TableCount;
+  compared: 'settled' | 'total';
+  tolerance: number;
+  /** Restored minus source for the compared count: negative means rows are missing in the restore. */
+  difference: number;
+  /** Restored minus source for all rows; reported, not judged. */
+  totalDifference: number;
+  withinTolerance: boolean;
+}
+
+export interface Verification {
+  ok: boolean;
+  countedAt: string;
+  settleCutoff: string;
+  /** countedAt minus the newest time value across restored tables: the data loss the restore proves. */
+  freshnessSeconds?: number;
+  tables: TableVerdict[];
+  missingTables: string[];
+}
+
+/** Counts of a restore that has no source counts to compare with (restored from a snapshot). */
+export interface RestoredReport {
+  ok: boolean;
+  compared: false;
+  cutoff: string;
+  /** Newest time value across restored tables, ISO-8601 UTC. */
+  newest?: string;
+  tables: Record<string, TableCount>;
+  missingTables: string[];
+}
+
+export class VerificationMismatch extends Error {
+  override readonly name = 'VerificationMismatch';
+
+  constructor(readonly verification: Verification) {
+    super(`Restore verification failed: ${describeFailures(verification).join('; ')}`);
+  }
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const ALLOWED_NAMES = 'lower-case letters, digits and underscores, not starting with a digit';
+
+/** Quotes a validated `table`, `column` or `schema.table` name; anything else is refused, never escaped. */
+export function quoteName(value: string, what: string, allowSchema = false): string {
+  const parts = typeof value === 'string' ? (allowSchema ? value.split('.') : [value]) : [];
+  const valid = parts.length >= 1 && parts.length <= 2 && parts.every((part) => IDENTIFIER.test(part));
+  if (!valid) {
+    const allowed = allowSchema ? `${ALLOWED_NAMES}, optionally schema-qualified as schema.table` : ALLOWED_NAMES;
+    throw new Error(`Invalid ${what} ${JSON.stringify(value)}: allowed are ${allowed}`);
+  }
+  return parts.map((part) => `"${part}"`).join('.');
+}
+
+interface CountQuery {
+  spec: TableSpec;
+  table: string;
+  timeColumn?: string;
+}
+
+function countQueries(tables: TableSpec[]): CountQuery[] {
+  if (tables.length === 0) {
+    throw new Error('No tables to verify: at least one table is required');
+  }
+  const seen = new Set<string>();
+  return tables.map((spec) => {
+    const table = quoteName(spec.name, 'table name', true);
+    if (seen.has(spec.name)) {
+      throw new Error(`Table ${spec.name} is listed twice`);
+    }
+    seen.add(spec.name);
+    if (!Number.isInteger(spec.tolerance) || spec.tolerance < 0) {
+      throw new Error(`Invalid tolerance ${spec.tolerance} for table ${spec.name}: allowed are whole rows >= 0`);
+    }
+    const timeColumn = spec.timeColumn === undefined ? undefined : quoteName(spec.timeColumn, 'time column');
+    return { spec, table, timeColumn };
+  });
+}
+
+function checkConcurrency(concurrency: number): void {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`Invalid concurrency ${concurrency}: allowed are whole numbers >= 1`);
+  }
+}
+
+const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+
+/** pg returns bigint as a string; a count past 2^53 cannot be compared exactly as a number, so it is refused. */
+function toCount(value: unknown, table: string): number {
+  const count = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isNaN(count)) {
+    throw new Error(`Count of ${table} is not a whole number: ${String(value)}`);
+  }
+  if (!Number.isSafeInteger(count)) {
+    throw new Error(`Count of ${table} (${value}) is beyond what can be compared exactly (${Number.MAX_SAFE_INTEGER})`);
+  }
+  return count;
+}
+
+// Sessions run in UTC, so a time column without time zone is read as UTC too.
+async function countTable(
+  client: pg.Client,
+  query: CountQuery,
+  cutoff: string,
+  withNewest: boolean,
+): Promise<TableCount> {
+  const { table, timeColumn } = query;
+  // One scan yields the total, the settled rows and (restored side) the newest stamp.
+  const columns = timeColumn
+    ? [
+        'count(*) AS total',
+        `count(*) FILTER (WHERE ${timeColumn} <= $1::timestamptz) AS settled`,
+        ...(withNewest ? [`to_char(max(${timeColumn}), ${ISO_UTC}) AS newest`] : []),
+      ]
+    : ['count(*) AS total'];
+  const text = `SELECT ${columns.join(', ')} FROM ${table}`;
+  const result = await client.query(timeColumn ? { text, values: [cutoff] } : { text });
+  const row = result.rows[0];
+  const count: TableCount = { total: toCount(row.total, query.spec.name) };
+  if (timeColumn) {
+    count.settled = toCount(row.settled, query.spec.name);
+    if (withNewest && row.newest !== null) {
+      count.newest = row.newest;
+    }
+  }
+  return count;
+}
+
+/**
+ * Runs `work` for every item on a fixed set of connections, each taking the next item when free. After the first
+ * failure no new item starts; the running ones finish so their connections can close cleanly.
+ */
+async function onPool<T, R>(
+  clients: pg.Client[],
+  items: T[],
+  work: (client: pg.Client, item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  await Promise.all(
+    clients.map(async (client) => {
+      while (failure === undefined && next < items.length) {
+        const index = next++;
+        try {
+          results[index] = await work(client, items[index]);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }),
+  );
+  if (failure !== undefined) {
+    throw failure.error;
+  }
+  return results;
+}
+
+async function closeAll(clients: Array<pg.Client | undefined>): Promise<void> {
+  await Promise.allSettled(clients.map((client) => client?.end()));
+}
+
+async function openWorkers(
+  connect: ConnectionFactory,
+  count: number,
+  prepare: (client: pg.Client) => Promise<void>,
+): Promise<pg.Client[]> {
+  const opened = await Promise.allSettled(
+    Array.from({ length: count }, async () => {
+      const client = await connect();
+      try {
+        await prepare(client);
+      } catch (error) {
+        await client.end().catch(() => {});
+        throw error;
+      }
+      return client;
+    }),
+  );
+  const clients = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) {
+    await closeAll(clients);
+    throw failed.reason;
+  }
+  return clients;
+}
+
+function withTable<T>(side: string, table: string, promise: Promise<T>): Promise<T> {
+  return promise.catch((error: unknown) => {
+    throw new Error(`Counting ${table} in the ${side} failed: ${(error as Error).message}`, { cause: error });
+  });
+}
+
+/**
+ * Counts the source as of one instant C. One coordinator transaction takes a snapshot and reads the clock in the
+ * same statement; the counting connections import that snapshot (as `pg_dump -j` does), so every table is counted
+ * as of C however long the counting takes, and writes after C change nothing.
+ */
+export async function countSource(
+  connect: ConnectionFactory,
+  tables: TableSpec[],
+  opts: CountOptions,
+): Promise<SourceCounts> {
+  const queries = countQueries(tables);
+  checkConcurrency(opts.concurrency);
+  if (!Number.isFinite(opts.settleSeconds) || opts.settleSeconds < 0) {
+    throw new Error(`Invalid settleSeconds ${opts.settleSeconds}: allowed are seconds >= 0`);
+  }
+
+  let coordinator: pg.Client | undefined;
+  let workers: pg.Client[] = [];
+  try {
+    coordinator = await connect();
+    await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await coordinator.query(`SET LOCAL TIME ZONE 'UTC'`);
+    // SET takes no snapshot, so this is the transaction's first snapshot; the clock is read after it was taken.
+    const instant = await coordinator.query(
+      `SELECT pg_export_snapshot() AS snapshot,
+              to_char(c, ${ISO_UTC}) AS counted_at,
+              to_char(c - make_interval(secs => $1), ${ISO_UTC}) AS settle_cutoff
+         FROM (SELECT clock_timestamp() AS c) AS now`,
+      [opts.settleSeconds],
+    );
+    const { snapshot, counted_at: countedAt, settle_cutoff: settleCutoff } = instant.rows[0];
+
+    // The exported snapshot can be imported only while the coordinator's transaction is open: import it on every
+    // counting connection first, then let the coordinator go.
+    workers = await openWorkers(connect, Math.min(opts.concurrency, queries.length), async (client) => {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
+      await client.query(`SET LOCAL TIME ZONE 'UTC'`);
+    });
+    await coordinator.query('COMMIT');
+
+    const counts = await onPool(workers, queries, (client, query) =>
+      withTable('source', query.spec.name, countTable(client, query, settleCutoff, false)),
+    );
+    await Promise.all(workers.map((client) => client.query('COMMIT')));
+    return { countedAt, settleCutoff, tables: Object.fromEntries(queries.map((q, i) => [q.spec.name, counts[i]])) };
+  } finally {
+    await closeAll([coordinator, ...workers]);
+  }
+}
+
+/**
+ * Counts the restored database with the source's cutoff, plus the newest time value per table. A table missing in
+ * the restore is reported, not raised: the comparison names it.
+ */
+export async function countRestored(
+  connect: ConnectionFactory,
+  tables: TableSpec[],
+  cutoff: string,
+  opts: { concurrency: number },
+): Promise<RestoredCounts> {
+  const queries = countQueries(tables);
+  checkConcurrency(opts.concurrency);
+  if (Number.isNaN(Date.parse(cutoff))) {
+    throw new Error(`Invalid cutoff ${JSON.stringify(cutoff)}: expected an ISO-8601 timestamp`);
+  }
+
+  let workers: pg.Client[] = [];
+  try {
+    workers = await openWorkers(connect, Math.min(opts.concurrency, queries.length), async (client) => {
+      await client.query(`SET TIME ZONE 'UTC'`);
+    });
+    const counts = await onPool(workers, queries, async (client, query) => {
+      const found = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [query.table]);
+      if (!found.rows[0].present) {
+        return undefined;
+      }
+      return withTable('restore', query.spec.name, countTable(client, query, cutoff, true));
+    });
+    const result: RestoredCounts = { cutoff, tables: {}, missingTables: [] };
+    queries.forEach((query, i) => {
+      const count = counts[i];
+      if (count === undefined) {
+        result.missingTables.push(query.spec.name);
+      } else {
+        result.tables[query.spec.name] = count;
+      }
+    });
+    return result;
+  } finally {
+    await closeAll(workers);
+  }
+}
+
+function newestOf(tables: Record<string, TableCount>): string | undefined {
+  let newest: string | undefined;
+  for (const count of Object.values(tables)) {
+    if (count.newest !== undefined && (newest === undefined || Date.parse(count.newest) > Date.parse(newest))) {
+      newest = count.newest;
+    }
+  }
+  return newest;
+}
+
+/**
+ * Judges a restore against the source counts. Rows stamped at or before the settle cutoff cannot legitimately
+ * differ, so they must match within the table's tolerance; totals also move with commits around C and with
+ * transactions open at C, so their difference is reported only. Tables without a time column compare totals.
+ */
+export function compareCounts(source: SourceCounts, restored: RestoredCounts, tables: TableSpec[]): Verification {
+  countQueries(tables);
+  const verdicts = tables.map((spec): TableVerdict => {
+    const compared = spec.timeColumn === undefined ? 'total' : 'settled';
+    const sourceCount = source.tables[spec.name];
+    const before = compared === 'settled' ? sourceCount?.settled : sourceCount?.total;
+    if (sourceCount === undefined || before === undefined) {
+      // The counts were taken with other table settings: a bug or a changed configuration, not a bad restore.
+      throw new Error(`Table ${spec.name} has no ${compared} count from the source to compare with`);
+    }
+    const verdict = { table: spec.name, source: sourceCount, compared, tolerance: spec.tolerance } as const;
+    const restoredCount = restored.tables[spec.name];
+    if (restoredCount === undefined) {
+      // Missing in the restore: every counted row is missing.
+      return { ...verdict, difference: -before, totalDifference: -sourceCount.total, withinTolerance: false };
+    }
+    const after = (compared === 'settled' ? restoredCount.settled : restoredCount.total) ?? 0;
+    const difference = after - before;
+    return {
+      ...verdict,
+      restored: restoredCount,
+      difference,
+      totalDifference: restoredCount.total - sourceCount.total,
+      withinTolerance: Math.abs(difference) <= spec.tolerance,
+    };
+  });
+
+  const missingTables = verdicts.filter((v) => v.restored === undefined).map((v) => v.table);
+  const verification: Verification = {
+    ok: verdicts.every((v) => v.withinTolerance),
+    countedAt: source.countedAt,
+    settleCutoff: source.settleCutoff,
+    tables: verdicts,
+    missingTables,
+  };
+  const newest = newestOf(restored.tables);
+  if (newest !== undefined) {
+    verification.freshnessSeconds = (Date.parse(source.countedAt) - Date.parse(newest)) / 1000;
+  }
+  return verification;
+}
+
+function describeFailures(v: Verification): string[] {
+  return v.tables
+    .filter((verdict) => !verdict.withinTolerance)
+    .map((verdict) => {
+      if (verdict.restored === undefined) {
+        return `table ${verdict.table} missing in the restore`;
+      }
+      const settled = verdict.compared === 'settled';
+      const before = settled ? verdict.source?.settled : verdict.source?.total;
+      const after = settled ? verdict.restored.settled : verdict.restored.total;
+      const rows = settled ? `rows at or before ${v.settleCutoff}` : 'rows';
+      return `${verdict.table}: ${before} ${rows} in the source, ${after ?? 0} restored (tolerance ${verdict.tolerance})`;
+    });
+}
+
+export function assertVerified(v: Verification): void {
+  if (!v.ok) {
+    throw new VerificationMismatch(v);
+  }
+}
+
+export function countsWithoutComparison(restored: RestoredCounts): RestoredReport {
+  const report: RestoredReport = {
+    ok: restored.missingTables.length === 0,
+    compared: false,
+    cutoff: restored.cutoff,
+    tables: restored.tables,
+    missingTables: restored.missingTables,
+  };
+  const newest = newestOf(restored.tables);
+  if (newest !== undefined) report.newest = newest;
+  return report;
+}
