@@ -1,6 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { EnvironmentConfig } from './config/schema.js';
+import { BackupStack } from './stacks/backup-stack.js';
 import { DatabaseStack } from './stacks/database-stack.js';
 import { DrRegionStack } from './stacks/dr-region-stack.js';
 
@@ -8,6 +9,7 @@ import { DrRegionStack } from './stacks/dr-region-stack.js';
 export interface EnvironmentStacks {
   readonly drRegion: DrRegionStack;
   readonly database: DatabaseStack;
+  readonly backup: BackupStack;
 }
 
 /** Builds every stack of one environment (primary region and DR region) from its validated config. */
@@ -30,8 +32,20 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     replicationKey: drRegion.replicationKey,
     description: `authdb-dr ${config.name}: the authentication database (RDS PostgreSQL 15), its key and network`,
   });
-  database.addDependency(drRegion, 'the replicated backups are encrypted with the DR-region key');
-  return { drRegion, database };
+  database.addStackDependency(drRegion, 'the replicated backups are encrypted with the DR-region key');
+  const backup = new BackupStack(app, `${prefix}-backup`, {
+    config,
+    zones: config.availabilityZones.primary,
+    env: { account: config.account, region: config.primaryRegion },
+    terminationProtection: config.terminationProtection,
+    crossRegionReferences: true,
+    database: database.database.instance,
+    subnetGroup: database.database.subnetGroup,
+    vpc: database.vpc,
+    drVault: drRegion.backupVault,
+    description: `authdb-dr ${config.name}: AWS Backup vault, plan, alerts, restore testing and audit of the database`,
+  });
+  return { drRegion, database, backup };
 }
 
 /** Applies the cdk-nag packs: any unacknowledged finding fails synth. */

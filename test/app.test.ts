@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CDK_CONTEXT } from './support/app.js';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -15,7 +16,7 @@ function synth(context: Record<string, unknown>) {
     env: {
       ...process.env,
       CDK_OUTDIR: outdir,
-      CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }),
+      CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }),
     },
   });
   const templates = run.status === 0 ? readdirSync(outdir).filter((f) => f.endsWith('.template.json')) : [];
@@ -27,7 +28,11 @@ describe('bin/app.ts', () => {
   it('synthesizes only the environment named with -c env=NAME, in both regions', () => {
     const { status, templates } = synth({ env: 'staging' });
     expect(status).toBe(0);
-    expect(templates).toEqual(['authdb-dr-staging-database.template.json', 'authdb-dr-staging-dr-region.template.json']);
+    expect(templates).toEqual([
+      'authdb-dr-staging-backup.template.json',
+      'authdb-dr-staging-database.template.json',
+      'authdb-dr-staging-dr-region.template.json',
+    ]);
   });
 
   it('fails with the list of known environments for an unknown name, creating nothing', () => {

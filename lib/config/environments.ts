@@ -42,8 +42,13 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
       cdkBootstrapQualifier: 'hnb659fds',
       scheduleTimeZone: 'Asia/Seoul',
       vaultLock: { primary: { mode: 'none' }, dr: { mode: 'none' } },
+      // Point-in-time recovery; its retention is database.backupRetentionDays (one value, see schema.ts). The schedule
+      // only runs AWS Backup's daily sync job of the continuous recovery point, an hour before the snapshot tiers.
+      continuous: { schedule: 'cron(0 2 * * ? *)', startWindowMinutes: 60, completionWindowMinutes: 180 },
       rules: [
-        // Staggered by an hour so that each tier gets its own recovery point on days they coincide.
+        // Staggered (Asia/Seoul): each tier gets its own recovery point on days they coincide, and no two jobs of the
+        // database start together. Monthly runs at 06:00, clear of the Monday 05:00-05:30 maintenance window (AWS
+        // Backup starts no database backup from an hour before it until it ends).
         {
           name: 'Daily',
           schedule: 'cron(0 3 * * ? *)',
@@ -62,7 +67,7 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
         },
         {
           name: 'Monthly',
-          schedule: 'cron(0 5 1 * ? *)',
+          schedule: 'cron(0 6 1 * ? *)',
           retentionDays: 90,
           copyRetentionDays: 90,
           startWindowMinutes: 60,
@@ -101,8 +106,18 @@ const staging: EnvironmentInput = {
   network: { vpcCidr: '10.41.0.0/16' },
 };
 staging.database = { ...staging.database, backupRetentionDays: 14, replicatedBackupRetentionDays: 14 };
+// Locked without a cooling-off date (governance-style): it enforces retention but can still be removed.
+staging.backup = {
+  ...staging.backup,
+  vaultLock: {
+    primary: { mode: 'governance', minRetentionDays: 7, maxRetentionDays: 365 },
+    dr: { mode: 'governance', minRetentionDays: 7, maxRetentionDays: 365 },
+  },
+};
 
 const prodBase = base('prod');
+/** Prod keeps each tier, and its copy in the DR region, longer: daily 35 days, weekly 90, monthly 180. */
+const PROD_RULE_RETENTION_DAYS: Record<string, number> = { Daily: 35, Weekly: 90, Monthly: 180 };
 const prod: EnvironmentInput = {
   ...prodBase,
   terminationProtection: true,
@@ -120,6 +135,19 @@ const prod: EnvironmentInput = {
     performanceInsightsRetentionDays: 731,
   },
   logRetentionDays: 365,
+  backup: {
+    ...prodBase.backup,
+    // Compliance mode: after 3 days nobody, not even the account root, can remove the lock or shorten a retention.
+    // min = the shortest retention written (35 days), max leaves room to keep the monthly tier up to a year.
+    vaultLock: {
+      primary: { mode: 'compliance', minRetentionDays: 35, maxRetentionDays: 365, changeableForDays: 3 },
+      dr: { mode: 'compliance', minRetentionDays: 35, maxRetentionDays: 365, changeableForDays: 3 },
+    },
+    rules: prodBase.backup.rules.map((rule) => {
+      const days = PROD_RULE_RETENTION_DAYS[rule.name];
+      return { ...rule, retentionDays: days!, copyRetentionDays: days! };
+    }),
+  },
 };
 
 /** The raw settings of every environment; `loadConfig` validates them. */

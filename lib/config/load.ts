@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { describeIssues } from '../../lambda/shared/errors.js';
 import { ENVIRONMENTS } from './environments.js';
 import { type EnvironmentConfig, type EnvironmentInput, environmentSchema } from './schema.js';
 
@@ -10,31 +10,11 @@ export class ConfigError extends Error {
   }
 }
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value: unknown = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
-  const field = issue.path.map(String).join('.') || '(root)';
-  if (issue.code === 'unrecognized_keys') {
-    return `${[...issue.path, ...issue.keys].join(', ')}: unknown field(s); allowed: only the documented fields`;
-  }
-  const value = valueAt(input, issue.path);
-  const shown = value === undefined ? 'missing' : JSON.stringify(value);
-  const allowed = issue.message.startsWith('allowed:') ? issue.message : `allowed: ${issue.message}`;
-  return `${field} = ${shown}; ${allowed}`;
-}
-
 /** Validates one environment's raw settings; throws a ConfigError naming the environment and fields. */
 export function validateEnvironment(name: string, input: EnvironmentInput | unknown): EnvironmentConfig {
   const result = environmentSchema.safeParse(input);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `  - ${describeIssue(input, issue)}`);
+  const lines = describeIssues(input, result.error.issues).map((line) => `  - ${line}`);
   throw new ConfigError(`Invalid configuration for environment "${name}":\n${lines.join('\n')}`);
 }
 

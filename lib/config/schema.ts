@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backupSchema } from './backup-schema.js';
+import { backupSchema, checkLockBracketsWrites, primaryVaultWrites } from './backup-schema.js';
 import { drillSchema, restoreSchema } from './drill-schema.js';
 import { durationMinutes, parseDailyWindow, parseWeeklyWindow, weeklyMeetsDaily } from './windows.js';
 
@@ -44,6 +44,10 @@ const networkSchema = z
             z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'allowed: subnet ids such as subnet-0123abcd' }),
           )
           .min(2, { message: 'allowed: at least 2 isolated subnets, one per availability zone' }),
+        /** Route tables of those subnets, in the same order (gateway endpoints attach to them). */
+        isolatedRouteTableIds: z.array(
+          z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { message: 'allowed: route table ids such as rtb-0123abcd' }),
+        ),
       })
       .strict()
       .optional(),
@@ -183,14 +187,27 @@ export const environmentSchema = z
           `${MAINTENANCE_GAP_MINUTES} minutes after it`,
       });
     }
-    if (
-      env.network.existingVpc &&
-      env.network.existingVpc.isolatedSubnetIds.length !== env.availabilityZones.primary.length
-    ) {
+    // The continuous rule's retention IS database.backupRetentionDays, so the primary vault's lock must admit it too.
+    checkLockBracketsWrites(
+      ctx,
+      ['backup', 'vaultLock', 'primary'],
+      'primary',
+      env.backup.vaultLock.primary,
+      primaryVaultWrites(env.backup, db.backupRetentionDays),
+    );
+    const existing = env.network.existingVpc;
+    if (existing && existing.isolatedSubnetIds.length !== env.availabilityZones.primary.length) {
       ctx.addIssue({
         code: 'custom',
         path: ['network', 'existingVpc', 'isolatedSubnetIds'],
         message: `allowed: one subnet per availability zone in availabilityZones.primary (${env.availabilityZones.primary.length})`,
+      });
+    }
+    if (existing && existing.isolatedRouteTableIds.length !== existing.isolatedSubnetIds.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'existingVpc', 'isolatedRouteTableIds'],
+        message: `allowed: one route table per subnet in isolatedSubnetIds (${existing.isolatedSubnetIds.length})`,
       });
     }
   });

@@ -8,6 +8,8 @@ export interface ExistingVpc {
   readonly vpcId: string;
   /** One isolated subnet per entry of `availabilityZones`, in the same order. */
   readonly isolatedSubnetIds: string[];
+  /** Route tables of those subnets, in the same order. */
+  readonly isolatedRouteTableIds: string[];
 }
 
 export interface NetworkProps {
@@ -36,6 +38,7 @@ export class Network extends Construct {
         vpcId: props.existingVpc.vpcId,
         availabilityZones: props.availabilityZones,
         isolatedSubnetIds: props.existingVpc.isolatedSubnetIds,
+        isolatedSubnetRouteTableIds: props.existingVpc.isolatedRouteTableIds,
       });
       return;
     }

@@ -173,10 +173,24 @@ describe('loadConfig', () => {
         c.network.existingVpc = {
           vpcId: 'vpc-0123456789abcdef0',
           isolatedSubnetIds: ['subnet-0123abcd', 'subnet-4567abcd'],
+          isolatedRouteTableIds: ['rtb-0123abcd', 'rtb-4567abcd'],
         };
       }),
       'network.existingVpc.isolatedSubnetIds',
       'allowed: one subnet per availability zone in availabilityZones.primary (3)',
+    );
+  });
+
+  it('rejects an existing VPC without one route table per isolated subnet', () => {
+    expectConfigError(
+      validateDevWith((c) => {
+        c.network.existingVpc = {
+          vpcId: 'vpc-0123456789abcdef0',
+          isolatedSubnetIds: ['subnet-0000000a', 'subnet-0000000b', 'subnet-0000000c'],
+          isolatedRouteTableIds: ['rtb-0123abcd'],
+        };
+      }),
+      'network.existingVpc.isolatedRouteTableIds = ["rtb-0123abcd"]; allowed: one route table per subnet in isolatedSubnetIds (3)',
     );
   });
 });

@@ -170,6 +170,7 @@ describe('database construct', () => {
         existingVpc: {
           vpcId: 'vpc-0123456789abcdef0',
           isolatedSubnetIds: ['subnet-0000000a', 'subnet-0000000b', 'subnet-0000000c'],
+          isolatedRouteTableIds: ['rtb-0000000a', 'rtb-0000000b', 'rtb-0000000c'],
         },
       },
     }));

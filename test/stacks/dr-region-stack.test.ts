@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config/load.js';
 import { environmentStacks, templateOf } from '../support/app.js';
 
 describe.each(['dev', 'prod'] as const)('DR-region stack (%s)', (env) => {
@@ -17,5 +18,79 @@ describe.each(['dev', 'prod'] as const)('DR-region stack (%s)', (env) => {
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(key.DeletionPolicy).toBe('Retain');
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/authdb-dr/${env}/replicated-backups` });
+  });
+});
+
+describe.each(['dev', 'prod'] as const)('DR-region backup vault (%s)', (env) => {
+  const template = templateOf(env, 'drRegion');
+  const account = loadConfig(env).account;
+  const vault = () => template.findResources('AWS::Backup::BackupVault').BackupVaultF6ACEBC2!;
+
+  it('pins the logical ids of the vault and its key, next to the unchanged replication key', () => {
+    expect(Object.keys(template.findResources('AWS::Backup::BackupVault'))).toEqual(['BackupVaultF6ACEBC2']);
+    expect(Object.keys(template.findResources('AWS::KMS::Key')).sort()).toEqual([
+      'BackupVaultKey3DA79514',
+      'ReplicationKey8BAFEBAB',
+    ]);
+  });
+
+  it('encrypts the copies with its own retained, rotating key, usable by the account only through AWS Backup and RDS', () => {
+    expect(vault().Properties).toMatchObject({
+      BackupVaultName: `authdb-dr-${env}-dr`,
+      EncryptionKeyArn: { 'Fn::GetAtt': ['BackupVaultKey3DA79514', 'Arn'] },
+    });
+    expect(vault().DeletionPolicy).toBe('Retain');
+    const key = template.findResources('AWS::KMS::Key').BackupVaultKey3DA79514!;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    const root = `arn:aws:iam::${account}:root`;
+    const statements = key.Properties.KeyPolicy.Statement as { Principal: unknown; Condition?: unknown }[];
+    for (const s of statements) expect(s.Principal).toEqual({ AWS: root });
+    expect(statements[1]!.Condition).toEqual({
+      StringEquals: {
+        'kms:CallerAccount': account,
+        // RDS itself copies the snapshots into this vault, re-encrypting them with this key.
+        'kms:ViaService': ['backup.ap-northeast-1.amazonaws.com', 'rds.ap-northeast-1.amazonaws.com'],
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/authdb-dr/${env}/dr-backup-vault` });
+  });
+
+  it(`locks the vault ${env === 'prod' ? 'in compliance mode around the copy retentions' : 'not at all'}`, () => {
+    const lock = vault().Properties.LockConfiguration;
+    if (env === 'prod') expect(lock).toEqual({ MinRetentionDays: 35, MaxRetentionDays: 365, ChangeableForDays: 3 });
+    else expect(lock).toBeUndefined();
+  });
+
+  it('denies deleting and changing recovery points and the policy to all but the break-glass and deployment roles', () => {
+    const [deny, ...others] = vault().Properties.AccessPolicy.Statement;
+    expect(others).toEqual([]);
+    const arn = (path: string) => `arn:aws:iam::${account}:${path}`;
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: [
+        'backup:DeleteRecoveryPoint',
+        'backup:UpdateRecoveryPointLifecycle',
+        'backup:DisassociateRecoveryPoint',
+        'backup:PutBackupVaultAccessPolicy',
+        'backup:DeleteBackupVaultAccessPolicy',
+      ],
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': [
+            arn('role/authdb-dr-break-glass'),
+            arn(`role/cdk-hnb659fds-cfn-exec-role-${account}-ap-northeast-1`),
+          ],
+        },
+      },
+    });
+  });
+});
+
+describe('DR-region backup vault (staging)', () => {
+  it('locks the staging vault in governance mode (no cooling-off date)', () => {
+    const staging = templateOf('staging', 'drRegion').findResources('AWS::Backup::BackupVault').BackupVaultF6ACEBC2!;
+    expect(staging.Properties.LockConfiguration).toEqual({ MinRetentionDays: 7, MaxRetentionDays: 365 });
   });
 });

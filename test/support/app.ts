@@ -7,11 +7,16 @@ import { applyNagPacks, buildEnvironment, type EnvironmentStacks } from '../../l
 import { loadConfig } from '../../lib/config/load.js';
 import type { EnvironmentConfig } from '../../lib/config/schema.js';
 
-/** An App that skips Lambda bundling (templates only) and writes to a fresh temporary folder. */
+/** The context (feature flags) of cdk.json, so tests build what `cdk synth` builds. */
+export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
+  readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'),
+).context;
+
+/** An App with cdk.json's context that skips Lambda bundling (templates only), writing to a fresh temporary folder. */
 export function testApp(): App {
   return new App({
     outdir: mkdtempSync(path.join(tmpdir(), 'authdb-cdk-')),
-    context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
+    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] },
   });
 }
 
