@@ -4,12 +4,14 @@ import type { EnvironmentConfig } from './config/schema.js';
 import { BackupStack } from './stacks/backup-stack.js';
 import { DatabaseStack } from './stacks/database-stack.js';
 import { DrRegionStack } from './stacks/dr-region-stack.js';
+import { RecoveryStack } from './stacks/recovery-stack.js';
 
 /** The stacks of one environment. */
 export interface EnvironmentStacks {
   readonly drRegion: DrRegionStack;
   readonly database: DatabaseStack;
   readonly backup: BackupStack;
+  readonly recovery: RecoveryStack;
 }
 
 /** Builds every stack of one environment (primary region and DR region) from its validated config. */
@@ -45,7 +47,17 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     drVault: drRegion.backupVault,
     description: `authdb-dr ${config.name}: AWS Backup vault, plan, alerts, restore testing and audit of the database`,
   });
-  return { drRegion, database, backup };
+  const recovery = new RecoveryStack(app, `${prefix}-recovery`, {
+    config,
+    zones: config.availabilityZones.primary,
+    env: { account: config.account, region: config.primaryRegion },
+    vpc: database.vpc,
+    database: database.database,
+    key: database.key,
+    alertTopic: backup.alertTopic,
+    description: `authdb-dr ${config.name}: DR drill and restore workflows (stateless)`,
+  });
+  return { drRegion, database, backup, recovery };
 }
 
 /** Applies the cdk-nag packs: any unacknowledged finding fails synth. */

@@ -32,6 +32,7 @@ describe('bin/app.ts', () => {
       'authdb-dr-staging-backup.template.json',
       'authdb-dr-staging-database.template.json',
       'authdb-dr-staging-dr-region.template.json',
+      'authdb-dr-staging-recovery.template.json',
     ]);
   });
 

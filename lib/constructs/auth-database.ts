@@ -1,4 +1,4 @@
-import { type Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { type Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -66,7 +66,10 @@ export class AuthDatabase extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly securityGroup: ec2.SecurityGroup;
   readonly parameterGroup: rds.ParameterGroup;
+  /** Name of the parameter group, for restores that must get the same settings. */
+  readonly parameterGroupName: string;
   readonly subnetGroup: rds.SubnetGroup;
+  readonly instanceIdentifier: string;
 
   constructor(scope: Construct, id: string, props: AuthDatabaseProps) {
     super(scope, id);
@@ -144,6 +147,9 @@ export class AuthDatabase extends Construct {
       monitoringInterval: props.monitoringInterval,
     });
 
+    this.instanceIdentifier = props.instanceIdentifier;
+    // The L2 parameter group creates its CloudFormation resource when bound to the instance (above).
+    this.parameterGroupName = this.parameterGroup.node.findAll().find((c) => c instanceof rds.CfnDBParameterGroup)!.ref;
     for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);
     this.acknowledgeFindings(props);
 
@@ -198,9 +204,23 @@ export class AuthDatabase extends Construct {
     }
   }
 
-  /** Admits PostgreSQL connections from `peer` (the application, the drill verifier), and nothing else. */
-  allowConnectionsFrom(peer: ec2.IConnectable, description: string): void {
-    this.instance.connections.allowFrom(peer, ec2.Port.tcp(POSTGRES_PORT), description);
+  /**
+   * Admits PostgreSQL connections from the security group `peer` (the application, the drill verifier), and nothing
+   * else. A peer in another stack gets the rule in its own stack, so the database stack never depends on its clients.
+   */
+  allowConnectionsFrom(peer: ec2.ISecurityGroup, description: string): void {
+    if (Stack.of(peer) === Stack.of(this)) {
+      this.securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description);
+      return;
+    }
+    new ec2.CfnSecurityGroupIngress(peer, `To${Names.uniqueId(this)}`, {
+      groupId: this.securityGroup.securityGroupId,
+      sourceSecurityGroupId: peer.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: POSTGRES_PORT,
+      toPort: POSTGRES_PORT,
+      description,
+    });
   }
 
   /** Lets `grantee` log in as `dbUser` with IAM database authentication. */

@@ -1,0 +1,159 @@
+import {
+  type DBSnapshot,
+  DBSnapshotNotFoundFault,
+  DescribeDBSnapshotsCommand,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import { ExecutionStatus, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import {
+  type DrillPlan,
+  drillInputSchema,
+  executionContextSchema,
+  scratchInstanceId,
+  stateMachineArnOf,
+} from '../shared/drill.js';
+import { parseInput, WorkflowError } from '../shared/errors.js';
+import { describeInstance, listInstances, tagValue } from '../shared/rds-instances.js';
+import { DRILL_PREFIX, PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE } from '../shared/tags.js';
+
+export interface PreflightConfig {
+  environment: string;
+  sourceInstanceId: string;
+}
+
+export interface PreflightDeps {
+  rds: RDSClient;
+  sfn: SFNClient;
+  now: () => Date;
+}
+
+const eventSchema = z.object({ input: z.unknown(), execution: executionContextSchema });
+
+/**
+ * Decides whether a drill may start and what it restores. Creates nothing: every failure here ends the execution
+ * before any instance exists.
+ */
+export async function preflight(event: unknown, config: PreflightConfig, deps: PreflightDeps): Promise<DrillPlan> {
+  const { input: rawInput, execution } = parseInput(eventSchema, event, 'preflight event');
+  const input = parseInput(drillInputSchema, rawInput ?? {}, 'drill input');
+  const scratchId = scratchInstanceId(execution.StartTime, execution.Name);
+
+  const source = await describeInstance(deps.rds, config.sourceInstanceId);
+  if (!source) {
+    throw new WorkflowError('SourceNotAvailable', `Source instance ${config.sourceInstanceId} does not exist`);
+  }
+  if (source.DBInstanceStatus !== 'available' || !source.Endpoint?.Address || !source.Endpoint.Port) {
+    throw new WorkflowError(
+      'SourceNotAvailable',
+      `Source instance ${config.sourceInstanceId} is ${source.DBInstanceStatus}; allowed: available`,
+    );
+  }
+
+  await assertNoOtherDrill(execution.Id, scratchId, deps);
+
+  const now = deps.now();
+  const latest = source.LatestRestorableTime;
+  if (!latest) {
+    throw new WorkflowError(
+      'SourceNotAvailable',
+      `Source instance ${config.sourceInstanceId} has no LatestRestorableTime: are automated backups enabled?`,
+    );
+  }
+
+  const plan: DrillPlan = {
+    environment: config.environment,
+    mode: input.mode,
+    sourceInstanceId: config.sourceInstanceId,
+    source: { host: source.Endpoint.Address, port: source.Endpoint.Port },
+    scratchInstanceId: scratchId,
+    executionArn: execution.Id,
+    executionName: execution.Name,
+    startedAt: execution.StartTime,
+    rpo: {
+      latestRestorableTime: latest.toISOString(),
+      lagSeconds: Math.max(0, Math.round((now.getTime() - latest.getTime()) / 1000)),
+      measuredAt: now.toISOString(),
+    },
+  };
+  if (input.mode !== 'point-in-time') {
+    plan.snapshot = await resolveSnapshot(input, config.sourceInstanceId, deps.rds);
+  }
+  return plan;
+}
+
+async function assertNoOtherDrill(executionArn: string, ownScratchId: string, deps: PreflightDeps): Promise<void> {
+  const running = await deps.sfn.send(
+    new ListExecutionsCommand({
+      stateMachineArn: stateMachineArnOf(executionArn),
+      statusFilter: ExecutionStatus.RUNNING,
+      maxResults: 100,
+    }),
+  );
+  const others = (running.executions ?? []).filter((e) => e.executionArn !== executionArn);
+  if (others.length > 0) {
+    throw new WorkflowError(
+      'DrillAlreadyRunning',
+      `Another drill is running (${others.map((e) => e.name).join(', ')}); allowed: one drill at a time`,
+    );
+  }
+  const scratch = (await listInstances(deps.rds)).filter(
+    (i) =>
+      i.DBInstanceIdentifier?.startsWith(DRILL_PREFIX) &&
+      i.DBInstanceIdentifier !== ownScratchId &&
+      tagValue(i, TAG_PURPOSE) === PURPOSE_DRILL,
+  );
+  if (scratch.length > 0) {
+    const names = scratch.map((i) => `${i.DBInstanceIdentifier} (${tagValue(i, TAG_EXECUTION) ?? 'no execution tag'})`);
+    throw new WorkflowError(
+      'DrillAlreadyRunning',
+      `A drill scratch instance still exists: ${names.join(', ')}; allowed: start when it is gone ` +
+        '(the sweeper deletes abandoned ones)',
+    );
+  }
+}
+
+async function resolveSnapshot(
+  input: { mode: string; snapshotIdentifier?: string; recoveryPointArn?: string },
+  sourceInstanceId: string,
+  rds: RDSClient,
+): Promise<{ identifier: string; createdAt: string }> {
+  let snapshot: DBSnapshot | undefined;
+  if (input.mode === 'latest-snapshot') {
+    const all: DBSnapshot[] = [];
+    for (const SnapshotType of ['automated', 'manual', 'awsbackup']) {
+      const out = await rds.send(
+        new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: sourceInstanceId, SnapshotType }),
+      );
+      all.push(...(out.DBSnapshots ?? []).filter((s) => s.Status === 'available' && s.SnapshotCreateTime));
+    }
+    snapshot = all.sort((a, b) => b.SnapshotCreateTime!.getTime() - a.SnapshotCreateTime!.getTime())[0];
+    if (!snapshot) {
+      throw new WorkflowError('SnapshotNotFound', `No available snapshot of ${sourceInstanceId} exists`);
+    }
+  } else {
+    const id = (input.snapshotIdentifier ?? input.recoveryPointArn)!;
+    try {
+      const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
+      snapshot = out.DBSnapshots?.[0];
+    } catch (error) {
+      if (!(error instanceof DBSnapshotNotFoundFault || (error as Error).name === 'DBSnapshotNotFoundFault'))
+        throw error;
+    }
+    if (!snapshot) throw new WorkflowError('SnapshotNotFound', `Snapshot ${id} does not exist`);
+    if (snapshot.DBInstanceIdentifier !== sourceInstanceId) {
+      throw new WorkflowError(
+        'SnapshotNotFound',
+        `Snapshot ${id} is of ${snapshot.DBInstanceIdentifier}; allowed: a snapshot of ${sourceInstanceId}`,
+      );
+    }
+    if (snapshot.Status !== 'available') {
+      throw new WorkflowError('SnapshotNotFound', `Snapshot ${id} is ${snapshot.Status}; allowed: available`);
+    }
+  }
+  return {
+    // The ARN works for every kind (automated, manual, AWS Backup) in RestoreDBInstanceFromDBSnapshot.
+    identifier: snapshot.DBSnapshotArn ?? snapshot.DBSnapshotIdentifier!,
+    createdAt: snapshot.SnapshotCreateTime!.toISOString(),
+  };
+}

@@ -1,0 +1,187 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import type { DrillState } from '../shared/drill.js';
+import { parseInput } from '../shared/errors.js';
+
+export interface ReportConfig {
+  environment: string;
+  bucket: string;
+  topicArn: string;
+  rtoTargetSeconds: number;
+  rpoTargetSeconds: number;
+}
+
+/** The part of Powertools' Metrics this uses (so tests can record what is published). */
+export interface MetricsPort {
+  addMetric(name: string, unit: 'Seconds' | 'Count', value: number): void;
+  publishStoredMetrics(): void;
+}
+
+export interface ReportDeps {
+  s3: S3Client;
+  sns: SNSClient;
+  metrics: MetricsPort;
+  now: () => Date;
+}
+
+export interface DrillReport {
+  kind: 'dr-drill';
+  environment: string;
+  outcome: 'succeeded' | 'failed';
+  error?: { Error: string; Cause: string };
+  execution: { arn: string; name: string; startedAt: string };
+  mode: string;
+  sourceInstanceId: string;
+  scratchInstanceId: string;
+  restoreTime?: string;
+  snapshot?: { identifier: string; createdAt: string };
+  rto: {
+    targetSeconds: number;
+    restoreRequestedAt?: string;
+    availableAt?: string;
+    verifiedAt?: string;
+    /** requested -> available */
+    restoreSeconds?: number;
+    /** available -> verified */
+    verifySeconds?: number;
+    /** requested -> verified */
+    totalSeconds?: number;
+    withinTarget?: boolean;
+  };
+  rpo: {
+    targetSeconds: number;
+    latestRestorableTime: string;
+    /** now - LatestRestorableTime at preflight: the data a restore right then would have lost. */
+    lagSeconds: number;
+    /** C - newest row restored: the loss the restored data itself proves. */
+    freshnessSeconds?: number;
+    withinTarget: boolean;
+  };
+  verification?: DrillState['verification'];
+  mismatchedTables: string[];
+  cleanup?: DrillState['cleanup'];
+  reportedAt: string;
+}
+
+const eventSchema = z
+  .object({ plan: z.object({ executionArn: z.string(), executionName: z.string(), environment: z.string() }).loose() })
+  .loose();
+
+const seconds = (from?: string, to?: string) =>
+  from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 1000) : undefined;
+
+/** Builds the drill report from the workflow state. Pure. */
+export function buildReport(state: DrillState, config: ReportConfig, now: Date): DrillReport {
+  const { plan } = state;
+  const verification = state.verification;
+  const availableAt = state.scratch?.available ? state.scratch.checkedAt : undefined;
+  const requestedAt = state.restore?.requestedAt;
+  const verifiedAt = verification?.verifiedAt;
+  const totalSeconds = seconds(requestedAt, verifiedAt);
+  const mismatchedTables =
+    verification?.compared === true
+      ? verification.verification.tables.filter((t) => !t.withinTolerance).map((t) => t.table)
+      : (verification?.report.missingTables ?? []);
+  const freshnessSeconds =
+    verification?.compared === true
+      ? verification.verification.freshnessSeconds
+      : verification?.report.newest && plan.snapshot
+        ? seconds(verification.report.newest, plan.snapshot.createdAt)
+        : undefined;
+  const outcome = !state.error && verification?.ok === true ? 'succeeded' : 'failed';
+  const report: DrillReport = {
+    kind: 'dr-drill',
+    environment: config.environment,
+    outcome,
+    execution: { arn: plan.executionArn, name: plan.executionName, startedAt: plan.startedAt },
+    mode: plan.mode,
+    sourceInstanceId: plan.sourceInstanceId,
+    scratchInstanceId: plan.scratchInstanceId,
+    rto: {
+      targetSeconds: config.rtoTargetSeconds,
+      restoreRequestedAt: requestedAt,
+      availableAt,
+      verifiedAt,
+      restoreSeconds: seconds(requestedAt, availableAt),
+      verifySeconds: seconds(availableAt, verifiedAt),
+      totalSeconds,
+      withinTarget: totalSeconds === undefined ? undefined : totalSeconds <= config.rtoTargetSeconds,
+    },
+    rpo: {
+      targetSeconds: config.rpoTargetSeconds,
+      latestRestorableTime: plan.rpo.latestRestorableTime,
+      lagSeconds: plan.rpo.lagSeconds,
+      freshnessSeconds,
+      withinTarget: plan.rpo.lagSeconds <= config.rpoTargetSeconds,
+    },
+    verification,
+    mismatchedTables,
+    cleanup: state.cleanup,
+    reportedAt: now.toISOString(),
+  };
+  if (state.error) report.error = state.error;
+  if (state.restore?.restoreTime) report.restoreTime = state.restore.restoreTime;
+  if (plan.snapshot) report.snapshot = plan.snapshot;
+  return JSON.parse(JSON.stringify(report)) as DrillReport;
+}
+
+function minutes(s: number | undefined): string {
+  return s === undefined ? 'n/a' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+/** A short, readable summary for e-mail. */
+export function summarize(report: DrillReport, reportUri: string): { subject: string; message: string } {
+  const subject = `[authdb-dr ${report.environment}] DR drill ${report.outcome}: RTO ${minutes(report.rto.totalSeconds)}, RPO lag ${minutes(report.rpo.lagSeconds)}`;
+  const lines = [
+    `DR drill ${report.outcome} (${report.mode}) for ${report.sourceInstanceId} in ${report.environment}.`,
+    report.error ? `Error: ${report.error.Error}: ${report.error.Cause}` : undefined,
+    `Execution: ${report.execution.arn}`,
+    `RTO: restore ${minutes(report.rto.restoreSeconds)} + verify ${minutes(report.rto.verifySeconds)} = ${minutes(report.rto.totalSeconds)} (target ${minutes(report.rto.targetSeconds)})`,
+    `RPO: lag ${minutes(report.rpo.lagSeconds)} (target ${minutes(report.rpo.targetSeconds)}), restored data ${minutes(report.rpo.freshnessSeconds)} older than the restore point`,
+    report.verification ? `Verification: ${report.verification.summary}` : 'Verification: not reached',
+    `Scratch instance ${report.scratchInstanceId}: ${report.cleanup?.action ?? 'cleanup not reached'}`,
+    `Report: ${reportUri}`,
+  ];
+  return { subject: subject.slice(0, 99), message: lines.filter((l) => l !== undefined).join('\n') };
+}
+
+/** Writes the JSON report to S3, publishes the metrics and sends the summary to the alert topic. */
+export async function reportDrill(
+  event: unknown,
+  config: ReportConfig,
+  deps: ReportDeps,
+): Promise<{ reportKey: string; outcome: string }> {
+  const state = parseInput(eventSchema, event, 'report event') as unknown as DrillState;
+  const report = buildReport(state, config, deps.now());
+  const month = report.execution.startedAt.slice(0, 7).replace('-', '/');
+  const reportKey = `drills/${config.environment}/${month}/${report.execution.name}.json`;
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: config.bucket,
+      Key: reportKey,
+      Body: JSON.stringify(report, null, 2),
+      ContentType: 'application/json',
+    }),
+  );
+
+  const m = deps.metrics;
+  m.addMetric('DrillSucceeded', 'Count', report.outcome === 'succeeded' ? 1 : 0);
+  m.addMetric('DrillFailed', 'Count', report.outcome === 'failed' ? 1 : 0);
+  m.addMetric('RpoLagSeconds', 'Seconds', report.rpo.lagSeconds);
+  m.addMetric('MismatchedTables', 'Count', report.mismatchedTables.length);
+  const optional = {
+    RestoreSeconds: report.rto.restoreSeconds,
+    VerifySeconds: report.rto.verifySeconds,
+    RtoSeconds: report.rto.totalSeconds,
+    FreshnessSeconds: report.rpo.freshnessSeconds,
+  };
+  for (const [name, value] of Object.entries(optional)) {
+    if (value !== undefined) m.addMetric(name, 'Seconds', value);
+  }
+  m.publishStoredMetrics();
+
+  const { subject, message } = summarize(report, `s3://${config.bucket}/${reportKey}`);
+  await deps.sns.send(new PublishCommand({ TopicArn: config.topicArn, Subject: subject, Message: message }));
+  return { reportKey, outcome: report.outcome };
+}

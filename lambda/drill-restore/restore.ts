@@ -1,0 +1,119 @@
+import {
+  type DBInstance,
+  type RDSClient,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
+} from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import type { DrillPlan, RestoreRequest } from '../shared/drill.js';
+import { parseInput, WorkflowError } from '../shared/errors.js';
+import { describeInstance, tagValue } from '../shared/rds-instances.js';
+import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT, TAG_RESTORED_FROM } from '../shared/tags.js';
+
+export interface DrillRestoreConfig {
+  instanceClass: string;
+  subnetGroupName: string;
+  securityGroupId: string;
+  parameterGroupName: string;
+}
+
+export interface DrillRestoreDeps {
+  rds: RDSClient;
+  now: () => Date;
+}
+
+const eventSchema = z.object({
+  plan: z.object({ mode: z.string(), scratchInstanceId: z.string().startsWith('drill-') }).loose(),
+  sourceCounts: z
+    .object({ countedAt: z.iso.datetime({ offset: true }) })
+    .loose()
+    .nullable()
+    .optional(),
+});
+
+/**
+ * Asks RDS for the scratch instance: point-in-time restore of the source to C, or a restore of the planned snapshot.
+ * Idempotent: a retried task finds the instance it already asked for (by its derived identifier and tags).
+ */
+export async function requestDrillRestore(
+  event: unknown,
+  config: DrillRestoreConfig,
+  deps: DrillRestoreDeps,
+): Promise<RestoreRequest> {
+  const parsed = parseInput(eventSchema, event, 'restore event');
+  const plan = parsed.plan as unknown as DrillPlan;
+  const restoreTime = plan.mode === 'point-in-time' ? parsed.sourceCounts?.countedAt : undefined;
+  if (plan.mode === 'point-in-time' && !restoreTime) {
+    throw new WorkflowError(
+      'InvalidInput',
+      'A point-in-time drill needs the source counts (their instant is the restore time)',
+    );
+  }
+
+  const existing = await describeInstance(deps.rds, plan.scratchInstanceId);
+  if (existing) return alreadyRequested(existing, plan, restoreTime);
+
+  const requestedAt = deps.now().toISOString();
+  const restoredFrom =
+    plan.mode === 'point-in-time' ? `${plan.sourceInstanceId}@${restoreTime}` : plan.snapshot!.identifier;
+  const common = {
+    DBInstanceClass: config.instanceClass,
+    DBSubnetGroupName: config.subnetGroupName,
+    VpcSecurityGroupIds: [config.securityGroupId],
+    DBParameterGroupName: config.parameterGroupName,
+    MultiAZ: false,
+    PubliclyAccessible: false,
+    DeletionProtection: false,
+    BackupRetentionPeriod: 0,
+    EnableIAMDatabaseAuthentication: true,
+    AutoMinorVersionUpgrade: false,
+    CopyTagsToSnapshot: false,
+    Tags: [
+      { Key: TAG_PURPOSE, Value: PURPOSE_DRILL },
+      { Key: TAG_EXECUTION, Value: plan.executionArn },
+      { Key: TAG_REQUESTED_AT, Value: requestedAt },
+      { Key: TAG_RESTORED_FROM, Value: restoredFrom.slice(0, 256) },
+    ],
+  };
+  try {
+    if (plan.mode === 'point-in-time') {
+      await deps.rds.send(
+        new RestoreDBInstanceToPointInTimeCommand({
+          ...common,
+          SourceDBInstanceIdentifier: plan.sourceInstanceId,
+          TargetDBInstanceIdentifier: plan.scratchInstanceId,
+          RestoreTime: new Date(restoreTime!),
+        }),
+      );
+    } else {
+      await deps.rds.send(
+        new RestoreDBInstanceFromDBSnapshotCommand({
+          ...common,
+          DBSnapshotIdentifier: plan.snapshot!.identifier,
+          DBInstanceIdentifier: plan.scratchInstanceId,
+        }),
+      );
+    }
+  } catch (error) {
+    // A retry racing the first attempt: the instance exists now, and is ours if it carries our execution.
+    if ((error as Error).name === 'DBInstanceAlreadyExistsFault') {
+      const raced = await describeInstance(deps.rds, plan.scratchInstanceId);
+      if (raced) return alreadyRequested(raced, plan, restoreTime);
+    }
+    throw error;
+  }
+  return { instanceId: plan.scratchInstanceId, requestedAt, restoreTime, alreadyRequested: false };
+}
+
+function alreadyRequested(instance: DBInstance, plan: DrillPlan, restoreTime: string | undefined): RestoreRequest {
+  if (tagValue(instance, TAG_EXECUTION) !== plan.executionArn || tagValue(instance, TAG_PURPOSE) !== PURPOSE_DRILL) {
+    throw new WorkflowError(
+      'ScratchInstanceNotOwned',
+      `Instance ${plan.scratchInstanceId} exists but belongs to ${tagValue(instance, TAG_EXECUTION) ?? 'no drill'}; ` +
+        `allowed: only an instance tagged with this execution (${plan.executionArn})`,
+    );
+  }
+  const requestedAt =
+    tagValue(instance, TAG_REQUESTED_AT) ?? instance.InstanceCreateTime?.toISOString() ?? plan.startedAt;
+  return { instanceId: plan.scratchInstanceId, requestedAt, restoreTime, alreadyRequested: true };
+}

@@ -1,0 +1,27 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
+import { createLogger } from '../shared/observability.js';
+import { bootstrapVerifierRole, masterConnection, putResponse } from './bootstrap.js';
+
+const logger = createLogger('verifier-role-bootstrap');
+// Bounded: a request that hangs (no route to the endpoint) must fail in time to answer CloudFormation.
+const secrets = new SecretsManagerClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+});
+// Always TLS, verified against the RDS CA bundle the Node.js runtime ships, with the host name checked.
+const connectAsMaster = masterConnection((host) => tlsOptions(RDS_CA_BUNDLE_PATH, host));
+
+interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+  logStreamName: string;
+}
+
+/** Invoked directly by CloudFormation for `Custom::VerifierRole` (no provider framework). */
+export const handler = async (event: unknown, context: LambdaContext) => {
+  await bootstrapVerifierRole(
+    event,
+    { secrets, connect: connectAsMaster, respond: (url, body) => putResponse(url, body), logger },
+    { remainingTimeMs: () => context.getRemainingTimeInMillis(), logStreamName: context.logStreamName },
+  );
+};

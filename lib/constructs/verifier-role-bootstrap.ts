@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
+import { LAMBDA_ROOT, LambdaFunction } from './lambda-function.js';
+
+/** CloudFormation type of the custom resource. */
+export const VERIFIER_ROLE_RESOURCE_TYPE = 'Custom::VerifierRole';
+
+const POSTGRES_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Sources whose change must re-run the bootstrap against the database: the role's SQL and the handler logic. Their
+ * hash is the resource's `Version`, so a changed grant reaches an existing database on the next deploy.
+ */
+const ROLE_LOGIC_SOURCES = ['shared/readonly-role.ts', 'verifier-role-bootstrap/bootstrap.ts'];
+
+export interface VerifierRoleBootstrapProps {
+  readonly vpc: ec2.IVpc;
+  /** The production database the role is created in. */
+  readonly database: AuthDatabase;
+  /**
+   * The database's key, which encrypts the RDS-managed master secret; the function may decrypt with it only
+   * through Secrets Manager. It also encrypts the function's log group.
+   */
+  readonly key: kms.IKey;
+  /** The read-only PostgreSQL role the drill verifier logs in as (IAM database authentication). */
+  readonly roleName: string;
+  /** The database the role may connect to. */
+  readonly databaseName: string;
+  /** Schemas put on the role's search_path. @default - none: the server's default search_path */
+  readonly schemas?: string[];
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * Creates the drill verifier's read-only login role in the production database at deploy time, idempotently: a
+ * `Custom::VerifierRole` resource served directly by a function in the database's isolated subnets (no provider
+ * framework, so no function outside the VPC), which logs in with the RDS-managed master secret over verified TLS.
+ * The role is kept when the resource is deleted. Creates the Secrets Manager and S3 endpoints the function needs.
+ */
+export class VerifierRoleBootstrap extends Construct {
+  /** The custom resource; its `Role` attribute is the role name, available once the role exists. */
+  readonly resource: CustomResource;
+  readonly function: LambdaFunction;
+  /** The function's security group: PostgreSQL to the database, HTTPS to Secrets Manager and S3, nothing in. */
+  readonly securityGroup: ec2.SecurityGroup;
+  /** Interface endpoint (private DNS) whose policy admits only reading the master secret. */
+  readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
+  /** Gateway endpoint to S3 in the isolated subnets' route tables, for CloudFormation's response URL. */
+  readonly s3Endpoint: ec2.GatewayVpcEndpoint;
+  readonly roleName: string;
+
+  constructor(scope: Construct, id: string, props: VerifierRoleBootstrapProps) {
+    super(scope, id);
+    validate(this, props);
+    const stack = Stack.of(this);
+    const { database, vpc } = props;
+    const isolated: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    const secretArn = (database.instance.node.defaultChild as rds.CfnDBInstance).attrMasterUserSecretSecretArn;
+    this.roleName = props.roleName;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'authdb verifier role bootstrap: PostgreSQL to the database, HTTPS to Secrets Manager and S3',
+      allowAllOutbound: false,
+    });
+    database.allowConnectionsFrom(this.securityGroup, 'verifier role bootstrap (master user, deploy time)');
+    // allowConnectionsFrom adds the database's ingress rule but, here, no egress rule on this group: added explicitly.
+    this.securityGroup.addEgressRule(database.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'the production database');
+
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'SecretsManagerEndpointSecurityGroup', {
+      vpc,
+      description: 'authdb Secrets Manager endpoint: HTTPS from the verifier role bootstrap only',
+      allowAllOutbound: false,
+    });
+    this.secretsManagerEndpoint = new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
+      vpc,
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      subnets: isolated,
+      privateDnsEnabled: true,
+      securityGroups: [endpointSecurityGroup],
+      open: false,
+    });
+    this.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.securityGroup, 'verifier role bootstrap');
+    this.secretsManagerEndpoint.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArn],
+      }),
+    );
+
+    // CloudFormation's ResponseURL is a pre-signed URL of an S3 bucket in the stack's region.
+    this.s3Endpoint = new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', {
+      vpc,
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [isolated],
+    });
+    // S3's addresses differ by region and CloudFormation cannot look up its prefix list; isolated subnets route
+    // HTTPS nowhere but to the VPC endpoints, so "any address" here means the S3 gateway endpoint.
+    this.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'S3 through the gateway endpoint (CloudFormation response URL); isolated subnets have no other route',
+    );
+
+    this.function = new LambdaFunction(this, 'Function', {
+      entry: 'verifier-role-bootstrap',
+      description: `authdb-dr: creates the read-only PostgreSQL role ${props.roleName} for the DR drill verifier`,
+      logKey: props.key,
+      logRetention: props.logRetention,
+      invokedBy: 'custom-resource',
+      vpc,
+      vpcSubnets: isolated,
+      securityGroups: [this.securityGroup],
+      timeout: Duration.minutes(2),
+      // CloudFormation sends one request at a time for this one resource.
+      reservedConcurrentExecutions: 1,
+    });
+    this.function.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+    );
+    this.function.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com`,
+            'kms:EncryptionContext:SecretARN': secretArn,
+          },
+        },
+      }),
+    );
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: this.function.function.functionArn,
+      resourceType: VERIFIER_ROLE_RESOURCE_TYPE,
+      properties: {
+        Role: props.roleName,
+        Database: props.databaseName,
+        Host: database.instance.dbInstanceEndpointAddress,
+        Port: database.instance.dbInstanceEndpointPort,
+        SecretArn: secretArn,
+        Schemas: props.schemas ?? [],
+        Version: roleLogicVersion(),
+      },
+    });
+    // Everything the function needs at run time must exist before CloudFormation invokes it: the database, its
+    // ingress rule for this function, the endpoints and their rules, and the function's permissions.
+    this.resource.node.addDependency(
+      database.instance,
+      database.securityGroup,
+      this.securityGroup,
+      this.secretsManagerEndpoint,
+      endpointSecurityGroup,
+      this.s3Endpoint,
+      this.function.role,
+    );
+  }
+}
+
+/** Hash of the role's SQL and the bootstrap logic: changes when what the bootstrap does changes. */
+function roleLogicVersion(): string {
+  const hash = createHash('sha256');
+  for (const source of ROLE_LOGIC_SOURCES) {
+    // Line endings normalised: a checkout on Windows must not re-run it.
+    hash.update(readFileSync(path.join(LAMBDA_ROOT, source), 'utf8').replace(/\r\n/g, '\n'));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function validate(scope: Construct, props: VerifierRoleBootstrapProps): void {
+  const names: [string, string][] = [
+    ['roleName', props.roleName],
+    ['databaseName', props.databaseName],
+    ...(props.schemas ?? []).map((schema, i): [string, string] => [`schemas[${i}]`, schema]),
+  ];
+  for (const [field, value] of names) {
+    if (!Token.isUnresolved(value) && !POSTGRES_NAME.test(value)) {
+      throw new Error(
+        `${scope.node.path}: ${field} must be a lowercase PostgreSQL name (${POSTGRES_NAME.source}), but got "${value}"`,
+      );
+    }
+  }
+  const isolated = props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnets;
+  const withoutRoutes = isolated.filter((subnet) => !subnet.routeTable?.routeTableId);
+  if (withoutRoutes.length > 0) {
+    throw new Error(
+      `${scope.node.path}: the S3 gateway endpoint needs the route tables of the isolated subnets, but none is known ` +
+        `for ${withoutRoutes.map((subnet) => subnet.subnetId).join(', ')}; import the VPC with isolatedSubnetRouteTableIds`,
+    );
+  }
+}

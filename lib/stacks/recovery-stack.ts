@@ -1,0 +1,88 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { AuthDatabase } from '../constructs/auth-database.js';
+import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
+import { DrillAlarms } from '../constructs/drill-alarms.js';
+import { ReportBucket } from '../constructs/report-bucket.js';
+import { VerifierRoleBootstrap } from '../constructs/verifier-role-bootstrap.js';
+import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
+
+export interface RecoveryStackProps extends EnvironmentStackProps {
+  readonly vpc: ec2.IVpc;
+  readonly database: AuthDatabase;
+  /** The database's key (kept when stacks go): RDS needs it to restore; it also encrypts logs and reports. */
+  readonly key: kms.IKey;
+  /** Where alarms and reports go: the backup alerts topic. */
+  readonly alertTopic: sns.ITopic;
+}
+
+/**
+ * The recovery workflows: the scheduled DR drill (and its sweeper and alarms). Stateless apart from the retained
+ * report bucket: it can be destroyed and deployed again at any time.
+ */
+export class RecoveryStack extends EnvironmentStack {
+  readonly drill: DrDrillWorkflow;
+  readonly reports: ReportBucket;
+  readonly alarms: DrillAlarms;
+  readonly verifierRole: VerifierRoleBootstrap;
+
+  constructor(scope: Construct, id: string, props: RecoveryStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const d = config.drill;
+
+    this.reports = new ReportBucket(this, 'Reports', {
+      key: props.key,
+      retention: Duration.days(d.reportRetentionDays),
+      writtenBy: 'the drill and restore report functions (one object an execution)',
+      whyNoReplication:
+        'Each report is also summarized by e-mail and its numbers are CloudWatch metrics; the bucket is versioned and ' +
+        'retained. A second-region copy would protect a record, not the database.',
+    });
+
+    // The verifier's read-only role in the production database, created (idempotently) at deploy time.
+    this.verifierRole = new VerifierRoleBootstrap(this, 'VerifierRole', {
+      vpc: props.vpc,
+      database: props.database,
+      key: props.key,
+      roleName: d.verifierRole,
+      databaseName: config.database.databaseName,
+      logRetention: config.logRetentionDays,
+    });
+
+    this.drill = new DrDrillWorkflow(this, 'Drill', {
+      environment: config.name,
+      vpc: props.vpc,
+      database: props.database,
+      key: props.key,
+      alertTopic: props.alertTopic,
+      reportBucket: this.reports.bucket,
+      databaseName: config.database.databaseName,
+      schedule: d.schedule,
+      scheduleTimeZone: d.scheduleTimeZone,
+      instanceClass: d.instanceClass,
+      maxWait: Duration.minutes(d.maxWaitMinutes),
+      poll: Duration.seconds(d.pollSeconds),
+      settle: Duration.minutes(d.settleMinutes),
+      tables: d.tables,
+      verifierRole: d.verifierRole,
+      concurrency: d.concurrency,
+      statementTimeout: Duration.seconds(d.statementTimeoutSeconds),
+      sweeperMaxAge: Duration.hours(d.sweeperMaxAgeHours),
+      rtoTarget: Duration.minutes(config.targets.rtoMinutes),
+      rpoTarget: Duration.minutes(config.targets.rpoMinutes),
+      logRetention: config.logRetentionDays,
+    });
+
+    this.alarms = new DrillAlarms(this, 'DrillAlarms', {
+      environment: config.name,
+      stateMachine: this.drill.stateMachine,
+      alertTopic: props.alertTopic,
+      rtoTarget: Duration.minutes(config.targets.rtoMinutes),
+      rpoAlarmThreshold: Duration.minutes(config.targets.rpoMinutes + config.targets.rpoAlarmMarginMinutes),
+    });
+  }
+}

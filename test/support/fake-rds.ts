@@ -1,0 +1,163 @@
+import {
+  type DBInstance,
+  DBInstanceNotFoundFault,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
+  StopDBInstanceCommand,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ACCOUNT, REGION } from './state-machine.js';
+
+interface FakeInstance {
+  id: string;
+  /** Statuses returned by successive describes; the last one repeats. */
+  statuses: string[];
+  tags: { Key: string; Value: string }[];
+  createdAt: Date;
+  /** Source only: how far LatestRestorableTime trails the clock, per describe (last repeats). */
+  lagsMs?: number[];
+  extra?: Partial<DBInstance>;
+}
+
+/** Calls that change something; a test asserts which of them happened. */
+export const MUTATING = ['RestoreToPointInTime', 'RestoreFromSnapshot', 'Delete', 'Modify', 'Reboot', 'Stop'] as const;
+
+/**
+ * An in-memory RDS behind aws-sdk-client-mock: instances with scripted status sequences, a recorded call log, and
+ * injectable failures.
+ */
+export class FakeRds {
+  readonly mock = mockClient(RDSClient);
+  readonly instances = new Map<string, FakeInstance>();
+  readonly calls: { command: string; input: Record<string, unknown> }[] = [];
+  /** Status sequence of instances created by a restore. */
+  restoredStatuses = ['creating', 'backing-up', 'available'];
+  restoreError?: Error;
+  /** Errors thrown by the next DeleteDBInstance calls, in order. */
+  deleteErrors: Error[] = [];
+
+  constructor(private readonly now: () => Date = () => new Date()) {
+    const describe = (input: { DBInstanceIdentifier?: string }) => {
+      this.calls.push({ command: 'Describe', input });
+      if (input.DBInstanceIdentifier) {
+        const found = this.instances.get(input.DBInstanceIdentifier);
+        if (!found)
+          throw new DBInstanceNotFoundFault({
+            message: `DBInstance ${input.DBInstanceIdentifier} not found.`,
+            $metadata: {},
+          });
+        return { DBInstances: [this.render(found, true)] };
+      }
+      // Listing shows the current state without moving any instance along its script.
+      return { DBInstances: [...this.instances.values()].map((i) => this.render(i, false)) };
+    };
+    this.mock.on(DescribeDBInstancesCommand).callsFake(describe);
+    this.mock.on(DescribeDBSnapshotsCommand).callsFake((input) => {
+      this.calls.push({ command: 'DescribeSnapshots', input });
+      return { DBSnapshots: [] };
+    });
+    const restore = (command: string, id: string, input: Record<string, unknown>) => {
+      this.calls.push({ command, input });
+      if (this.restoreError) throw this.restoreError;
+      if (this.instances.has(id))
+        throw Object.assign(new Error(`${id} exists`), { name: 'DBInstanceAlreadyExistsFault' });
+      this.instances.set(id, {
+        id,
+        statuses: [...this.restoredStatuses],
+        tags: (input.Tags as FakeInstance['tags']) ?? [],
+        createdAt: this.now(),
+      });
+      return { DBInstance: { DBInstanceIdentifier: id, DBInstanceStatus: 'creating' } };
+    };
+    this.mock
+      .on(RestoreDBInstanceToPointInTimeCommand)
+      .callsFake((input) => restore('RestoreToPointInTime', input.TargetDBInstanceIdentifier, input));
+    this.mock
+      .on(RestoreDBInstanceFromDBSnapshotCommand)
+      .callsFake((input) => restore('RestoreFromSnapshot', input.DBInstanceIdentifier, input));
+    this.mock.on(DeleteDBInstanceCommand).callsFake((input) => {
+      this.calls.push({ command: 'Delete', input });
+      const error = this.deleteErrors.shift();
+      if (error) throw error;
+      const found = this.instances.get(input.DBInstanceIdentifier);
+      if (!found) throw new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} });
+      found.statuses = ['deleting'];
+      return { DBInstance: { DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: 'deleting' } };
+    });
+    for (const [command, cls] of [
+      ['Modify', ModifyDBInstanceCommand],
+      ['Reboot', RebootDBInstanceCommand],
+      ['Stop', StopDBInstanceCommand],
+    ] as const) {
+      this.mock.on(cls as never).callsFake((input: Record<string, unknown>) => {
+        this.calls.push({ command, input });
+        return {};
+      });
+    }
+  }
+
+  /** The production instance: available, with an RDS-managed master secret (which must never leak). */
+  addSource(id: string, lagsMs: number[] = [240_000]): void {
+    this.instances.set(id, {
+      id,
+      statuses: ['available'],
+      tags: [],
+      createdAt: new Date('2026-01-01T00:00:00Z'),
+      lagsMs,
+      extra: {
+        MasterUsername: 'authdb_admin',
+        MasterUserSecret: {
+          SecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123-abcdef`,
+          SecretStatus: 'active',
+        },
+        DBParameterGroups: [{ DBParameterGroupName: 'authdb-params', ParameterApplyStatus: 'in-sync' }],
+      },
+    });
+  }
+
+  addInstance(id: string, tags: Record<string, string>, statuses = ['available'], createdAt = this.now()): void {
+    this.instances.set(id, {
+      id,
+      statuses,
+      tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      createdAt,
+    });
+  }
+
+  /** Mutating calls, as `Command:identifier`. */
+  mutations(): string[] {
+    return this.calls
+      .filter((c) => (MUTATING as readonly string[]).includes(c.command))
+      .map((c) => `${c.command}:${String(c.input.DBInstanceIdentifier ?? c.input.TargetDBInstanceIdentifier)}`);
+  }
+
+  callsOf(command: string): Record<string, unknown>[] {
+    return this.calls.filter((c) => c.command === command).map((c) => c.input);
+  }
+
+  restore(): void {
+    this.mock.restore();
+  }
+
+  private render(instance: FakeInstance, advance: boolean): DBInstance {
+    const next = <T>(script: T[]) => (advance && script.length > 1 ? script.shift()! : script[0]!);
+    const status = next(instance.statuses);
+    const lag = instance.lagsMs && next(instance.lagsMs);
+    return {
+      DBInstanceIdentifier: instance.id,
+      DBInstanceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${instance.id}`,
+      DBInstanceStatus: status,
+      Endpoint: { Address: `${instance.id}.abcdefghijkl.${REGION}.rds.amazonaws.com`, Port: 5432 },
+      InstanceCreateTime: instance.createdAt,
+      TagList: instance.tags,
+      ...(lag !== undefined ? { LatestRestorableTime: new Date(this.now().getTime() - lag) } : {}),
+      ...instance.extra,
+    };
+  }
+}
