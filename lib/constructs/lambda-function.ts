@@ -63,6 +63,12 @@ export class LambdaFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description} (Lambda execution role)`,
     });
+    if (props.vpc) {
+      // With a role of our own, CDK does not attach the ENI permissions a function in a VPC needs.
+      this.role.addManagedPolicy(
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+      );
+    }
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],

@@ -82,8 +82,20 @@ describe('LambdaFunction', () => {
       vpc,
       securityGroups: [sg],
     });
-    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
       VpcConfig: { SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Sg'), 'GroupId'] }] },
+    });
+    // Lambda needs ENI permissions to place a function in a VPC.
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [
+        Match.objectLike({
+          'Fn::Join': [
+            '',
+            Match.arrayWith([Match.stringLikeRegexp(':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole')]),
+          ],
+        }),
+      ],
     });
   });
 
