@@ -1,9 +1,4 @@
-import {
-  type DBSnapshot,
-  DBSnapshotNotFoundFault,
-  DescribeDBSnapshotsCommand,
-  type RDSClient,
-} from '@aws-sdk/client-rds';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { ExecutionStatus, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import {
@@ -15,6 +10,7 @@ import {
 } from '../shared/drill.js';
 import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, listInstances, tagValue } from '../shared/rds-instances.js';
+import { resolveSnapshot } from '../shared/snapshots.js';
 import { DRILL_PREFIX, PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE } from '../shared/tags.js';
 
 export interface PreflightConfig {
@@ -77,7 +73,10 @@ export async function preflight(event: unknown, config: PreflightConfig, deps: P
     },
   };
   if (input.mode !== 'point-in-time') {
-    plan.snapshot = await resolveSnapshot(input, config.sourceInstanceId, deps.rds);
+    plan.snapshot = await resolveSnapshot(deps.rds, config.sourceInstanceId, {
+      latest: input.mode === 'latest-snapshot',
+      identifier: input.snapshotIdentifier ?? input.recoveryPointArn,
+    });
   }
   return plan;
 }
@@ -111,49 +110,4 @@ async function assertNoOtherDrill(executionArn: string, ownScratchId: string, de
         '(the sweeper deletes abandoned ones)',
     );
   }
-}
-
-async function resolveSnapshot(
-  input: { mode: string; snapshotIdentifier?: string; recoveryPointArn?: string },
-  sourceInstanceId: string,
-  rds: RDSClient,
-): Promise<{ identifier: string; createdAt: string }> {
-  let snapshot: DBSnapshot | undefined;
-  if (input.mode === 'latest-snapshot') {
-    const all: DBSnapshot[] = [];
-    for (const SnapshotType of ['automated', 'manual', 'awsbackup']) {
-      const out = await rds.send(
-        new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: sourceInstanceId, SnapshotType }),
-      );
-      all.push(...(out.DBSnapshots ?? []).filter((s) => s.Status === 'available' && s.SnapshotCreateTime));
-    }
-    snapshot = all.sort((a, b) => b.SnapshotCreateTime!.getTime() - a.SnapshotCreateTime!.getTime())[0];
-    if (!snapshot) {
-      throw new WorkflowError('SnapshotNotFound', `No available snapshot of ${sourceInstanceId} exists`);
-    }
-  } else {
-    const id = (input.snapshotIdentifier ?? input.recoveryPointArn)!;
-    try {
-      const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
-      snapshot = out.DBSnapshots?.[0];
-    } catch (error) {
-      if (!(error instanceof DBSnapshotNotFoundFault || (error as Error).name === 'DBSnapshotNotFoundFault'))
-        throw error;
-    }
-    if (!snapshot) throw new WorkflowError('SnapshotNotFound', `Snapshot ${id} does not exist`);
-    if (snapshot.DBInstanceIdentifier !== sourceInstanceId) {
-      throw new WorkflowError(
-        'SnapshotNotFound',
-        `Snapshot ${id} is of ${snapshot.DBInstanceIdentifier}; allowed: a snapshot of ${sourceInstanceId}`,
-      );
-    }
-    if (snapshot.Status !== 'available') {
-      throw new WorkflowError('SnapshotNotFound', `Snapshot ${id} is ${snapshot.Status}; allowed: available`);
-    }
-  }
-  return {
-    // The ARN works for every kind (automated, manual, AWS Backup) in RestoreDBInstanceFromDBSnapshot.
-    identifier: snapshot.DBSnapshotArn ?? snapshot.DBSnapshotIdentifier!,
-    createdAt: snapshot.SnapshotCreateTime!.toISOString(),
-  };
 }

@@ -1,8 +1,11 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import type { DrillState } from '../shared/drill.js';
 import { parseInput } from '../shared/errors.js';
+import { type MetricsPort, minutes, publishReport, reportKey, seconds } from '../shared/reporting.js';
+
+export type { MetricsPort };
 
 export interface ReportConfig {
   environment: string;
@@ -10,12 +13,6 @@ export interface ReportConfig {
   topicArn: string;
   rtoTargetSeconds: number;
   rpoTargetSeconds: number;
-}
-
-/** The part of Powertools' Metrics this uses (so tests can record what is published). */
-export interface MetricsPort {
-  addMetric(name: string, unit: 'Seconds' | 'Count', value: number): void;
-  publishStoredMetrics(): void;
 }
 
 export interface ReportDeps {
@@ -61,15 +58,14 @@ export interface DrillReport {
   verification?: DrillState['verification'];
   mismatchedTables: string[];
   cleanup?: DrillState['cleanup'];
+  /** Set when the scratch instance could not be deleted (the sweeper will). */
+  cleanupError?: DrillState['cleanupError'];
   reportedAt: string;
 }
 
 const eventSchema = z
   .object({ plan: z.object({ executionArn: z.string(), executionName: z.string(), environment: z.string() }).loose() })
   .loose();
-
-const seconds = (from?: string, to?: string) =>
-  from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 1000) : undefined;
 
 /** Builds the drill report from the workflow state. Pure. */
 export function buildReport(state: DrillState, config: ReportConfig, now: Date): DrillReport {
@@ -89,7 +85,8 @@ export function buildReport(state: DrillState, config: ReportConfig, now: Date):
       : verification?.report.newest && plan.snapshot
         ? seconds(verification.report.newest, plan.snapshot.createdAt)
         : undefined;
-  const outcome = !state.error && verification?.ok === true ? 'succeeded' : 'failed';
+  // A drill that leaves its scratch instance behind has not finished cleanly: it fails (CleanupFailed).
+  const outcome = !state.error && !state.cleanupError && verification?.ok === true ? 'succeeded' : 'failed';
   const report: DrillReport = {
     kind: 'dr-drill',
     environment: config.environment,
@@ -121,13 +118,10 @@ export function buildReport(state: DrillState, config: ReportConfig, now: Date):
     reportedAt: now.toISOString(),
   };
   if (state.error) report.error = state.error;
+  if (state.cleanupError) report.cleanupError = state.cleanupError;
   if (state.restore?.restoreTime) report.restoreTime = state.restore.restoreTime;
   if (plan.snapshot) report.snapshot = plan.snapshot;
   return JSON.parse(JSON.stringify(report)) as DrillReport;
-}
-
-function minutes(s: number | undefined): string {
-  return s === undefined ? 'n/a' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 }
 
 /** A short, readable summary for e-mail. */
@@ -140,10 +134,17 @@ export function summarize(report: DrillReport, reportUri: string): { subject: st
     `RTO: restore ${minutes(report.rto.restoreSeconds)} + verify ${minutes(report.rto.verifySeconds)} = ${minutes(report.rto.totalSeconds)} (target ${minutes(report.rto.targetSeconds)})`,
     `RPO: lag ${minutes(report.rpo.lagSeconds)} (target ${minutes(report.rpo.targetSeconds)}), restored data ${minutes(report.rpo.freshnessSeconds)} older than the restore point`,
     report.verification ? `Verification: ${report.verification.summary}` : 'Verification: not reached',
-    `Scratch instance ${report.scratchInstanceId}: ${report.cleanup?.action ?? 'cleanup not reached'}`,
+    `Scratch instance ${report.scratchInstanceId}: ${cleanupText(report)}`,
     `Report: ${reportUri}`,
   ];
   return { subject: subject.slice(0, 99), message: lines.filter((l) => l !== undefined).join('\n') };
+}
+
+function cleanupText(report: DrillReport): string {
+  if (report.cleanupError) {
+    return `NOT deleted (${report.cleanupError.Error}: ${report.cleanupError.Cause}); the sweeper will retry`;
+  }
+  return report.cleanup?.action ?? 'cleanup not reached';
 }
 
 /** Writes the JSON report to S3, publishes the metrics and sends the summary to the alert topic. */
@@ -154,16 +155,7 @@ export async function reportDrill(
 ): Promise<{ reportKey: string; outcome: string }> {
   const state = parseInput(eventSchema, event, 'report event') as unknown as DrillState;
   const report = buildReport(state, config, deps.now());
-  const month = report.execution.startedAt.slice(0, 7).replace('-', '/');
-  const reportKey = `drills/${config.environment}/${month}/${report.execution.name}.json`;
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: config.bucket,
-      Key: reportKey,
-      Body: JSON.stringify(report, null, 2),
-      ContentType: 'application/json',
-    }),
-  );
+  const key = reportKey('drills', config.environment, report.execution.startedAt, report.execution.name);
 
   const m = deps.metrics;
   m.addMetric('DrillSucceeded', 'Count', report.outcome === 'succeeded' ? 1 : 0);
@@ -181,7 +173,11 @@ export async function reportDrill(
   }
   m.publishStoredMetrics();
 
-  const { subject, message } = summarize(report, `s3://${config.bucket}/${reportKey}`);
-  await deps.sns.send(new PublishCommand({ TopicArn: config.topicArn, Subject: subject, Message: message }));
-  return { reportKey, outcome: report.outcome };
+  await publishReport(
+    deps,
+    { bucket: config.bucket, key, topicArn: config.topicArn },
+    report,
+    summarize(report, `s3://${config.bucket}/${key}`),
+  );
+  return { reportKey: key, outcome: report.outcome };
 }

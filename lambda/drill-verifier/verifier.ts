@@ -34,7 +34,11 @@ const planSchema = z
   .loose();
 
 const eventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('count-source'), plan: planSchema }),
+  z.object({
+    action: z.literal('count-source'),
+    plan: planSchema,
+    settleBefore: z.iso.datetime({ offset: true }).optional(),
+  }),
   z.object({
     action: z.literal('verify'),
     plan: planSchema,
@@ -61,6 +65,7 @@ export async function verifier(
     return countSource(deps.connectTo(parsed.plan.source), config.tables, {
       concurrency: config.concurrency,
       settleSeconds: config.settleSeconds,
+      settleBefore: parsed.settleBefore,
     });
   }
   const plan = parsed.plan as unknown as DrillPlan;
@@ -73,7 +78,16 @@ export async function verifier(
     const summary = verification.ok
       ? `${verification.tables.length} tables match the source as of ${verification.countedAt}`
       : new VerificationMismatch(verification).message;
-    return { compared: true, ok: verification.ok, summary, verifiedAt: deps.now().toISOString(), verification };
+    const complete =
+      verification.missingTables.length === 0 && verification.tables.every((t) => t.difference >= -t.tolerance);
+    return {
+      compared: true,
+      ok: verification.ok,
+      complete,
+      summary,
+      verifiedAt: deps.now().toISOString(),
+      verification,
+    };
   }
   // Restored from a snapshot: no source counts exist for that moment, so the counts are reported only.
   const cutoff = plan.snapshot?.createdAt ?? deps.now().toISOString();
@@ -81,5 +95,5 @@ export async function verifier(
   const summary = report.ok
     ? `${Object.keys(report.tables).length} tables counted (snapshot restore: not compared)`
     : `Tables missing in the restore: ${report.missingTables.join(', ')}`;
-  return { compared: false, ok: report.ok, summary, verifiedAt: deps.now().toISOString(), report };
+  return { compared: false, ok: report.ok, complete: report.ok, summary, verifiedAt: deps.now().toISOString(), report };
 }

@@ -1,4 +1,4 @@
-import type { RDSClient } from '@aws-sdk/client-rds';
+import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import type { InstanceStatus } from '../shared/drill.js';
 import { parseInput } from '../shared/errors.js';
@@ -17,7 +17,13 @@ const eventSchema = z.object({
   maxWaitSeconds: z.number().int().positive(),
   /** For a source waited on until its LatestRestorableTime reaches this instant. */
   restoreTime: timestamp.optional(),
+  /** Waiting for an instance being renamed: not finding it under its new name yet is not a failure. */
+  missingIsPending: z.boolean().optional(),
 });
+
+function pendingModifications(instance: DBInstance | undefined): number {
+  return Object.values(instance?.PendingModifiedValues ?? {}).filter((v) => v !== undefined && v !== null).length;
+}
 
 /**
  * One look at an instance, for a Step Functions Wait + Choice loop (no Lambda waits): its status, whether it is
@@ -32,8 +38,9 @@ export async function instanceStatus(event: unknown, deps: InstanceStatusDeps): 
     instanceId: e.instanceId,
     status,
     available: status === 'available',
-    // An instance that vanished while we wait for it will not come back either.
-    failed: TERMINAL_FAILURE_STATES.has(status) || instance === undefined,
+    // An instance that vanished while we wait for it will not come back either (unless it is being renamed).
+    failed: TERMINAL_FAILURE_STATES.has(status) || (instance === undefined && !e.missingIsPending),
+    settled: status === 'available' && pendingModifications(instance) === 0,
     timedOut: now.getTime() - Date.parse(e.since) > e.maxWaitSeconds * 1000,
     checkedAt: now.toISOString(),
   };

@@ -104,6 +104,8 @@ export interface InstanceStatus {
   instanceId: string;
   status: string;
   available: boolean;
+  /** Available with no modification pending (a modification applied immediately has finished). */
+  settled: boolean;
   failed: boolean;
   /** Waited longer than allowed (scratch: the configured maximum; source: for its restorable time). */
   timedOut: boolean;
@@ -114,9 +116,21 @@ export interface InstanceStatus {
   restorable?: boolean;
 }
 
+interface VerifyOutcome {
+  /** Every table matches within tolerance (what a drill requires). */
+  ok: boolean;
+  /**
+   * No table is missing and none has fewer settled rows than the source (more is fine: rows the source lost after
+   * the recovery point, which is why one restores). What a restore requires before a cutover.
+   */
+  complete: boolean;
+  summary: string;
+  verifiedAt: string;
+}
+
 export type VerifyResult =
-  | { compared: true; ok: boolean; summary: string; verifiedAt: string; verification: Verification }
-  | { compared: false; ok: boolean; summary: string; verifiedAt: string; report: RestoredReport };
+  | (VerifyOutcome & { compared: true; verification: Verification })
+  | (VerifyOutcome & { compared: false; report: RestoredReport });
 
 export interface CleanupResult {
   instanceId: string;
@@ -133,5 +147,7 @@ export interface DrillState {
   scratch?: InstanceStatus;
   verification?: VerifyResult;
   cleanup?: CleanupResult;
+  /** Cleanup failed after its retries: the scratch instance is left for the sweeper. */
+  cleanupError?: { Error: string; Cause: string };
   error?: { Error: string; Cause: string };
 }

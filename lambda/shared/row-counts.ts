@@ -13,6 +13,11 @@ export interface CountOptions {
   concurrency: number;
   /** Rows stamped within this many seconds before the counting instant are not compared (they may still change). */
   settleSeconds: number;
+  /**
+   * Measure the settle window back from this instant instead of C (a restore to an earlier time compares the rows
+   * stamped before that time). ISO-8601.
+   */
+  settleBefore?: string;
 }
 
 export interface TableCount {
@@ -258,9 +263,9 @@ export async function countSource(
     const instant = await coordinator.query(
       `SELECT pg_export_snapshot() AS snapshot,
               to_char(c, ${ISO_UTC}) AS counted_at,
-              to_char(c - make_interval(secs => $1), ${ISO_UTC}) AS settle_cutoff
+              to_char(coalesce($2::timestamptz, c) - make_interval(secs => $1), ${ISO_UTC}) AS settle_cutoff
          FROM (SELECT clock_timestamp() AS c) AS now`,
-      [opts.settleSeconds],
+      [opts.settleSeconds, opts.settleBefore ?? null],
     );
     const { snapshot, counted_at: countedAt, settle_cutoff: settleCutoff } = instant.rows[0];
 
