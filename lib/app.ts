@@ -55,6 +55,8 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     database: database.database,
     key: database.key,
     alertTopic: backup.alertTopic,
+    drKey: drRegion.replicationKey,
+    crossRegionReferences: true,
     description: `authdb-dr ${config.name}: DR drill and restore workflows (stateless)`,
   });
   return { drRegion, database, backup, recovery };

@@ -70,6 +70,8 @@ export class AuthDatabase extends Construct {
   readonly parameterGroupName: string;
   readonly subnetGroup: rds.SubnetGroup;
   readonly instanceIdentifier: string;
+  /** The enhanced-monitoring role; a restored instance gets it too. */
+  readonly monitoringRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: AuthDatabaseProps) {
     super(scope, id);
@@ -148,6 +150,7 @@ export class AuthDatabase extends Construct {
     });
 
     this.instanceIdentifier = props.instanceIdentifier;
+    this.monitoringRole = this.instance.node.findChild('MonitoringRole') as iam.IRole;
     // The L2 parameter group creates its CloudFormation resource when bound to the instance (above).
     this.parameterGroupName = this.parameterGroup.node.findAll().find((c) => c instanceof rds.CfnDBParameterGroup)!.ref;
     for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);

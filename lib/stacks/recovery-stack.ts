@@ -6,7 +6,9 @@ import type { Construct } from 'constructs';
 import type { AuthDatabase } from '../constructs/auth-database.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
 import { DrillAlarms } from '../constructs/drill-alarms.js';
+import { RecoveryDashboard } from '../constructs/recovery-dashboard.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
+import { RestoreWorkflow } from '../constructs/restore-workflow.js';
 import { VerifierRoleBootstrap } from '../constructs/verifier-role-bootstrap.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
@@ -17,10 +19,12 @@ export interface RecoveryStackProps extends EnvironmentStackProps {
   readonly key: kms.IKey;
   /** Where alarms and reports go: the backup alerts topic. */
   readonly alertTopic: sns.ITopic;
+  /** The DR-region key of replicated automated backups (a cross-region reference): restored instances use it too. */
+  readonly drKey: kms.IKey;
 }
 
 /**
- * The recovery workflows: the scheduled DR drill (and its sweeper and alarms). Stateless apart from the retained
+ * The recovery workflows: the scheduled DR drill (and its sweeper and alarms) and the restore workflow. Stateless apart from the retained
  * report bucket: it can be destroyed and deployed again at any time.
  */
 export class RecoveryStack extends EnvironmentStack {
@@ -28,6 +32,8 @@ export class RecoveryStack extends EnvironmentStack {
   readonly reports: ReportBucket;
   readonly alarms: DrillAlarms;
   readonly verifierRole: VerifierRoleBootstrap;
+  readonly restore: RestoreWorkflow;
+  readonly dashboard: RecoveryDashboard;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -77,12 +83,41 @@ export class RecoveryStack extends EnvironmentStack {
       logRetention: config.logRetentionDays,
     });
 
+    this.restore = new RestoreWorkflow(this, 'Restore', {
+      environment: config.name,
+      database: props.database,
+      key: props.key,
+      drKey: props.drKey,
+      drRegion: config.drRegion,
+      replicatedBackupRetention: Duration.days(config.database.replicatedBackupRetentionDays),
+      allowedInstanceClasses: config.restore.allowedInstanceClasses,
+      alertTopic: props.alertTopic,
+      reportBucket: this.reports.bucket,
+      statusFunction: this.drill.functions.status,
+      verifierFunction: this.drill.functions.verifier,
+      maxWait: Duration.minutes(d.maxWaitMinutes),
+      poll: Duration.seconds(d.pollSeconds),
+      rtoTarget: Duration.minutes(config.targets.rtoMinutes),
+      logRetention: config.logRetentionDays,
+    });
+
     this.alarms = new DrillAlarms(this, 'DrillAlarms', {
       environment: config.name,
       stateMachine: this.drill.stateMachine,
       alertTopic: props.alertTopic,
       rtoTarget: Duration.minutes(config.targets.rtoMinutes),
       rpoAlarmThreshold: Duration.minutes(config.targets.rpoMinutes + config.targets.rpoAlarmMarginMinutes),
+    });
+
+    this.dashboard = new RecoveryDashboard(this, 'Dashboard', {
+      environment: config.name,
+      database: props.database.instance,
+      drillStateMachine: this.drill.stateMachine,
+      restoreStateMachine: this.restore.stateMachine,
+      rtoTarget: Duration.minutes(config.targets.rtoMinutes),
+      rpoTarget: Duration.minutes(config.targets.rpoMinutes),
+      rpoAlarmThreshold: Duration.minutes(config.targets.rpoMinutes + config.targets.rpoAlarmMarginMinutes),
+      alarms: Object.values(this.alarms.alarms),
     });
   }
 }

@@ -1,7 +1,11 @@
 import {
+  AddTagsToResourceCommand,
   type DBInstance,
   DBInstanceNotFoundFault,
+  type DBSnapshot,
+  DBSnapshotNotFoundFault,
   DeleteDBInstanceCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBInstanceCommand,
@@ -9,6 +13,7 @@ import {
   RebootDBInstanceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -26,7 +31,16 @@ interface FakeInstance {
 }
 
 /** Calls that change something; a test asserts which of them happened. */
-export const MUTATING = ['RestoreToPointInTime', 'RestoreFromSnapshot', 'Delete', 'Modify', 'Reboot', 'Stop'] as const;
+export const MUTATING = [
+  'RestoreToPointInTime',
+  'RestoreFromSnapshot',
+  'Delete',
+  'Modify',
+  'Reboot',
+  'Stop',
+  'AddTags',
+  'StartReplication',
+] as const;
 
 /**
  * An in-memory RDS behind aws-sdk-client-mock: instances with scripted status sequences, a recorded call log, and
@@ -41,6 +55,9 @@ export class FakeRds {
   restoreError?: Error;
   /** Errors thrown by the next DeleteDBInstance calls, in order. */
   deleteErrors: Error[] = [];
+  /** Errors thrown by ModifyDBInstance renames (NewDBInstanceIdentifier), by the identifier being renamed. */
+  renameErrors = new Map<string, Error>();
+  snapshots: DBSnapshot[] = [];
 
   constructor(private readonly now: () => Date = () => new Date()) {
     const describe = (input: { DBInstanceIdentifier?: string }) => {
@@ -60,7 +77,60 @@ export class FakeRds {
     this.mock.on(DescribeDBInstancesCommand).callsFake(describe);
     this.mock.on(DescribeDBSnapshotsCommand).callsFake((input) => {
       this.calls.push({ command: 'DescribeSnapshots', input });
-      return { DBSnapshots: [] };
+      if (input.DBSnapshotIdentifier) {
+        const found = this.snapshots.find(
+          (x) =>
+            x.DBSnapshotIdentifier === input.DBSnapshotIdentifier || x.DBSnapshotArn === input.DBSnapshotIdentifier,
+        );
+        if (!found) throw new DBSnapshotNotFoundFault({ message: 'not found', $metadata: {} });
+        return { DBSnapshots: [found] };
+      }
+      return {
+        DBSnapshots: this.snapshots.filter(
+          (x) => x.DBInstanceIdentifier === input.DBInstanceIdentifier && x.SnapshotType === input.SnapshotType,
+        ),
+      };
+    });
+    this.mock.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake((input) => {
+      this.calls.push({ command: 'DescribeAutomatedBackups', input });
+      return {
+        DBInstanceAutomatedBackups: [
+          {
+            DBInstanceIdentifier: input.DBInstanceIdentifier,
+            RestoreWindow: { EarliestTime: new Date(this.now().getTime() - 7 * 86_400_000), LatestTime: this.now() },
+          },
+        ],
+      };
+    });
+    this.mock.on(AddTagsToResourceCommand).callsFake((input) => {
+      this.calls.push({
+        command: 'AddTags',
+        input: { ...input, DBInstanceIdentifier: String(input.ResourceName).split(':').pop() },
+      });
+      return {};
+    });
+    this.mock.on(StartDBInstanceAutomatedBackupsReplicationCommand).callsFake((input) => {
+      this.calls.push({
+        command: 'StartReplication',
+        input: { ...input, DBInstanceIdentifier: String(input.SourceDBInstanceArn).split(':').pop() },
+      });
+      return {};
+    });
+    this.mock.on(ModifyDBInstanceCommand).callsFake((input) => {
+      this.calls.push({ command: 'Modify', input });
+      const error = input.NewDBInstanceIdentifier && this.renameErrors.get(input.DBInstanceIdentifier);
+      if (error) throw error;
+      const found = this.instances.get(input.DBInstanceIdentifier);
+      if (!found) throw new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} });
+      if (input.NewDBInstanceIdentifier) {
+        this.instances.delete(found.id);
+        found.id = input.NewDBInstanceIdentifier;
+        found.statuses = ['renaming', 'available'];
+        this.instances.set(found.id, found);
+      } else {
+        found.statuses = ['modifying', 'available'];
+      }
+      return {};
     });
     const restore = (command: string, id: string, input: Record<string, unknown>) => {
       this.calls.push({ command, input });
@@ -91,7 +161,6 @@ export class FakeRds {
       return { DBInstance: { DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: 'deleting' } };
     });
     for (const [command, cls] of [
-      ['Modify', ModifyDBInstanceCommand],
       ['Reboot', RebootDBInstanceCommand],
       ['Stop', StopDBInstanceCommand],
     ] as const) {
@@ -115,8 +184,23 @@ export class FakeRds {
         MasterUserSecret: {
           SecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123-abcdef`,
           SecretStatus: 'active',
+          KmsKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/db-key`,
         },
         DBParameterGroups: [{ DBParameterGroupName: 'authdb-params', ParameterApplyStatus: 'in-sync' }],
+        DBInstanceClass: 'db.t4g.medium',
+        MultiAZ: false,
+        DBSubnetGroup: { DBSubnetGroupName: 'authdb-subnets' },
+        VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0database', Status: 'active' }],
+        OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-15', Status: 'in-sync' }],
+        StorageType: 'gp3',
+        BackupRetentionPeriod: 7,
+        IAMDatabaseAuthenticationEnabled: true,
+        EnabledCloudwatchLogsExports: ['postgresql', 'upgrade', 'iam-db-auth-error'],
+        PerformanceInsightsEnabled: true,
+        PerformanceInsightsKMSKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/db-key`,
+        PerformanceInsightsRetentionPeriod: 7,
+        MonitoringInterval: 60,
+        MonitoringRoleArn: `arn:aws:iam::${ACCOUNT}:role/monitoring`,
       },
     });
   }

@@ -1,0 +1,133 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { parseInput } from '../shared/errors.js';
+import { type MetricsPort, minutes, publishReport, reportKey, seconds } from '../shared/reporting.js';
+import type { RestoreState } from '../shared/restore.js';
+
+export interface RestoreReportConfig {
+  environment: string;
+  bucket: string;
+  topicArn: string;
+  rtoTargetSeconds: number;
+}
+
+export interface RestoreReportDeps {
+  s3: S3Client;
+  sns: SNSClient;
+  metrics: MetricsPort;
+  now: () => Date;
+}
+
+export interface RestoreReport {
+  kind: 'restore';
+  environment: string;
+  outcome: 'succeeded' | 'failed';
+  error?: { Error: string; Cause: string };
+  execution: { arn: string; name: string; startedAt: string };
+  mode: string;
+  sourceInstanceId: string;
+  targetInstanceId: string;
+  restoreTime?: string;
+  snapshot?: { identifier: string; createdAt: string };
+  rto: {
+    targetSeconds: number;
+    restoreRequestedAt?: string;
+    availableAt?: string;
+    verifiedAt?: string;
+    restoreSeconds?: number;
+    totalSeconds?: number;
+  };
+  settings?: RestoreState['settings'];
+  verification?: RestoreState['verification'];
+  cutover: { requested: boolean; sourceRenamedAt?: string; targetRenamedAt?: string; rolledBackAt?: string };
+  /** What an operator does next. */
+  next: string;
+  reportedAt: string;
+}
+
+const eventSchema = z.object({ plan: z.object({ executionArn: z.string() }).loose() }).loose();
+
+export function buildRestoreReport(state: RestoreState, config: RestoreReportConfig, now: Date): RestoreReport {
+  const { plan } = state;
+  const outcome = state.error ? 'failed' : 'succeeded';
+  const availableAt = state.target?.available ? state.target.checkedAt : undefined;
+  const verifiedAt = state.verification?.verifiedAt;
+  const renamed = state.renameTarget !== undefined && state.rollBack === undefined;
+  const next = state.error
+    ? `The instance ${plan.targetInstanceId} is kept and tagged failed; inspect it, then delete it or use it.`
+    : plan.cutover
+      ? `${plan.sourceInstanceId} is now the restored database; the old one is ${plan.preRestoreInstanceId}. ` +
+        'Follow the README "after a cutover" steps.'
+      : `Point applications at ${plan.targetInstanceId}, or run again with cutover to take the source's name.`;
+  const report: RestoreReport = {
+    kind: 'restore',
+    environment: config.environment,
+    outcome,
+    execution: { arn: plan.executionArn, name: plan.executionName, startedAt: plan.startedAt },
+    mode: plan.mode,
+    sourceInstanceId: plan.sourceInstanceId,
+    targetInstanceId: renamed ? plan.sourceInstanceId : plan.targetInstanceId,
+    rto: {
+      targetSeconds: config.rtoTargetSeconds,
+      restoreRequestedAt: state.restore?.requestedAt,
+      availableAt,
+      verifiedAt,
+      restoreSeconds: seconds(state.restore?.requestedAt, availableAt),
+      totalSeconds: seconds(state.restore?.requestedAt, verifiedAt),
+    },
+    settings: state.settings,
+    verification: state.verification,
+    cutover: {
+      requested: plan.cutover,
+      sourceRenamedAt: state.renameSource?.at,
+      targetRenamedAt: state.renameTarget?.at,
+      rolledBackAt: state.rollBack?.at,
+    },
+    next,
+    reportedAt: now.toISOString(),
+  };
+  if (state.error) report.error = state.error;
+  if (plan.restoreTime) report.restoreTime = plan.restoreTime;
+  if (plan.snapshot) report.snapshot = plan.snapshot;
+  return JSON.parse(JSON.stringify(report)) as RestoreReport;
+}
+
+/** Writes the restore report to S3, publishes its metrics and sends the summary to the alert topic. */
+export async function reportRestore(event: unknown, config: RestoreReportConfig, deps: RestoreReportDeps) {
+  const state = parseInput(eventSchema, event, 'restore report event') as unknown as RestoreState;
+  const report = buildRestoreReport(state, config, deps.now());
+  const key = reportKey('restores', config.environment, report.execution.startedAt, report.execution.name);
+  deps.metrics.addMetric('RestoreSucceeded', 'Count', report.outcome === 'succeeded' ? 1 : 0);
+  deps.metrics.addMetric('RestoreFailed', 'Count', report.outcome === 'failed' ? 1 : 0);
+  if (report.rto.totalSeconds !== undefined)
+    deps.metrics.addMetric('RestoreRtoSeconds', 'Seconds', report.rto.totalSeconds);
+  deps.metrics.publishStoredMetrics();
+  const lines = [
+    `Restore ${report.outcome} (${report.mode}) of ${report.sourceInstanceId} into ${plainTarget(state)} in ${report.environment}.`,
+    report.error ? `Error: ${report.error.Error}: ${report.error.Cause}` : undefined,
+    `Execution: ${report.execution.arn}`,
+    `Time: restore ${minutes(report.rto.restoreSeconds)}, to verified ${minutes(report.rto.totalSeconds)} (target ${minutes(config.rtoTargetSeconds)})`,
+    report.verification ? `Verification: ${report.verification.summary}` : 'Verification: not reached',
+    report.settings ? `Settings applied; replication: ${report.settings.replication.detail}` : undefined,
+    `Cutover: ${cutoverText(report.cutover)}`,
+    `Next: ${report.next}`,
+    `Report: s3://${config.bucket}/${key}`,
+  ];
+  await publishReport(deps, { bucket: config.bucket, key, topicArn: config.topicArn }, report, {
+    subject: `[authdb-dr ${report.environment}] restore ${report.outcome}: ${report.sourceInstanceId} -> ${plainTarget(state)}`,
+    message: lines.filter((l) => l !== undefined).join('\n'),
+  });
+  return { reportKey: key, outcome: report.outcome };
+}
+
+function plainTarget(state: RestoreState): string {
+  return state.plan.targetInstanceId;
+}
+
+function cutoverText(c: RestoreReport['cutover']): string {
+  if (!c.requested) return 'not requested';
+  if (c.rolledBackAt) return `rolled back at ${c.rolledBackAt} (the source has its name again)`;
+  if (c.targetRenamedAt) return `done at ${c.targetRenamedAt}`;
+  return 'not done';
+}

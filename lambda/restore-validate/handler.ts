@@ -1,0 +1,18 @@
+import { RDSClient } from '@aws-sdk/client-rds';
+import { requireEnv } from '../shared/env.js';
+import { createLogger } from '../shared/observability.js';
+import { validateRestore } from './validate.js';
+
+const logger = createLogger('restore-validate');
+const config = {
+  environment: requireEnv('ENVIRONMENT'),
+  sourceInstanceId: requireEnv('SOURCE_INSTANCE_ID'),
+  allowedInstanceClasses: JSON.parse(requireEnv('ALLOWED_INSTANCE_CLASSES')) as string[],
+};
+const deps = { rds: new RDSClient({}) };
+
+export const handler = async (event: unknown) => {
+  const plan = await validateRestore(event, config, deps);
+  logger.info('restore planned', { plan });
+  return plan;
+};

@@ -1,0 +1,139 @@
+import { type DBInstance, DescribeDBInstanceAutomatedBackupsCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { executionContextSchema } from '../shared/drill.js';
+import { parseInput, WorkflowError } from '../shared/errors.js';
+import { describeInstance } from '../shared/rds-instances.js';
+import type { RestorePlan, SourceSettings } from '../shared/restore.js';
+import { preRestoreIdentifier, restoreInputSchema } from '../shared/restore-input.js';
+import { resolveSnapshot } from '../shared/snapshots.js';
+
+export interface ValidateConfig {
+  environment: string;
+  /** The one source this workflow restores (and whose rename its cutover role may perform). */
+  sourceInstanceId: string;
+  allowedInstanceClasses: string[];
+}
+
+export interface ValidateDeps {
+  rds: RDSClient;
+}
+
+const eventSchema = z.object({ input: z.unknown(), execution: executionContextSchema });
+
+/**
+ * Validates a restore request completely before anything is created: the input's form, then against AWS (the source,
+ * the restorable window, the target's name, the snapshot or recovery point). Every failure names the field, the value
+ * and what is allowed.
+ */
+export async function validateRestore(
+  event: unknown,
+  config: ValidateConfig,
+  deps: ValidateDeps,
+): Promise<RestorePlan> {
+  const { input: raw, execution } = parseInput(eventSchema, event, 'restore event');
+  const input = parseInput(restoreInputSchema, raw, 'restore input');
+  if (input.sourceInstanceId !== config.sourceInstanceId) {
+    throw new WorkflowError(
+      'InvalidInput',
+      `Invalid restore input: sourceInstanceId = "${input.sourceInstanceId}"; allowed: ${config.sourceInstanceId} ` +
+        `(this environment's database)`,
+    );
+  }
+  const source = await describeInstance(deps.rds, input.sourceInstanceId);
+  if (!source) {
+    throw new WorkflowError(
+      'SourceNotAvailable',
+      `Source instance ${input.sourceInstanceId} does not exist; restore it from its retained automated backups ` +
+        '(see the runbook: instance deleted by accident)',
+    );
+  }
+  const instanceClass = input.instanceClass ?? source.DBInstanceClass!;
+  const allowed = [...new Set([source.DBInstanceClass!, ...config.allowedInstanceClasses])];
+  if (!allowed.includes(instanceClass)) {
+    throw new WorkflowError(
+      'InvalidInput',
+      `Invalid restore input: instanceClass = "${instanceClass}"; allowed: ${allowed.join(', ')}`,
+    );
+  }
+  if (await describeInstance(deps.rds, input.targetInstanceId)) {
+    throw new WorkflowError(
+      'TargetInUse',
+      `Invalid restore input: targetInstanceId = "${input.targetInstanceId}" is already in use; allowed: a new identifier`,
+    );
+  }
+
+  const plan: RestorePlan = {
+    environment: config.environment,
+    mode: input.snapshotIdentifier ? 'snapshot' : input.recoveryPointArn ? 'recovery-point' : 'point-in-time',
+    sourceInstanceId: input.sourceInstanceId,
+    targetInstanceId: input.targetInstanceId,
+    instanceClass,
+    useLatestRestorableTime: input.restoreTime === 'latest',
+    source:
+      source.DBInstanceStatus === 'available' && source.Endpoint?.Address && source.Endpoint.Port
+        ? { host: source.Endpoint.Address, port: source.Endpoint.Port }
+        : null,
+    settings: settingsOf(source),
+    cutover: input.cutover !== undefined,
+    preRestoreInstanceId: preRestoreIdentifier(input.sourceInstanceId, execution.StartTime),
+    executionArn: execution.Id,
+    executionName: execution.Name,
+    startedAt: execution.StartTime,
+  };
+  if (plan.mode === 'point-in-time' && input.restoreTime !== 'latest') {
+    plan.restoreTime = new Date(input.restoreTime!).toISOString();
+    await assertInRestorableWindow(deps.rds, source, plan.restoreTime);
+  }
+  if (plan.mode !== 'point-in-time') {
+    plan.snapshot = await resolveSnapshot(deps.rds, input.sourceInstanceId, {
+      latest: false,
+      identifier: input.snapshotIdentifier ?? input.recoveryPointArn,
+    });
+  }
+  return plan;
+}
+
+async function assertInRestorableWindow(rds: RDSClient, source: DBInstance, time: string): Promise<void> {
+  const out = await rds.send(
+    new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: source.DBInstanceIdentifier }),
+  );
+  const window = out.DBInstanceAutomatedBackups?.[0]?.RestoreWindow;
+  const earliest = window?.EarliestTime;
+  const latest = source.LatestRestorableTime ?? window?.LatestTime;
+  if (!earliest || !latest) {
+    throw new WorkflowError(
+      'RecoveryPointOutsideWindow',
+      `Source ${source.DBInstanceIdentifier} has no restorable window: are automated backups enabled?`,
+    );
+  }
+  const t = Date.parse(time);
+  if (t < earliest.getTime() || t > latest.getTime()) {
+    throw new WorkflowError(
+      'RecoveryPointOutsideWindow',
+      `Invalid restore input: restoreTime = "${time}" is outside the restorable window; allowed: from ` +
+        `${earliest.toISOString()} to ${latest.toISOString()} (or "latest")`,
+    );
+  }
+}
+
+function settingsOf(source: DBInstance): SourceSettings {
+  return {
+    instanceClass: source.DBInstanceClass!,
+    multiAz: source.MultiAZ ?? false,
+    subnetGroupName: source.DBSubnetGroup?.DBSubnetGroupName ?? '',
+    securityGroupIds: (source.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean),
+    parameterGroupName: source.DBParameterGroups?.[0]?.DBParameterGroupName ?? '',
+    optionGroupName: source.OptionGroupMemberships?.[0]?.OptionGroupName,
+    storageType: source.StorageType,
+    backupRetentionDays: source.BackupRetentionPeriod ?? 7,
+    iamAuth: source.IAMDatabaseAuthenticationEnabled ?? true,
+    logExports: source.EnabledCloudwatchLogsExports ?? [],
+    performanceInsightsKmsKeyId: source.PerformanceInsightsEnabled ? source.PerformanceInsightsKMSKeyId : undefined,
+    performanceInsightsRetentionDays: source.PerformanceInsightsEnabled
+      ? source.PerformanceInsightsRetentionPeriod
+      : undefined,
+    monitoringIntervalSeconds: source.MonitoringInterval || undefined,
+    monitoringRoleArn: source.MonitoringRoleArn,
+    masterSecretKmsKeyId: source.MasterUserSecret?.KmsKeyId,
+  };
+}

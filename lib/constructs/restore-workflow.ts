@@ -1,0 +1,522 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { CUTOVER_SUFFIX } from '../../lambda/shared/restore-input.js';
+import { PURPOSE_RESTORED, TAG_PURPOSE } from '../../lambda/shared/tags.js';
+import type { AuthDatabase } from './auth-database.js';
+import { LambdaFunction, type LambdaFunctionProps } from './lambda-function.js';
+import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
+import { DESTRUCTIVE_RDS_ACTIONS, denyDestructiveOn, rdsArn } from './rds-guard.js';
+
+/** How long a rename may take before the cutover gives up (and rolls back). */
+const RENAME_WAIT = Duration.minutes(30);
+
+export interface RestoreWorkflowProps {
+  readonly environment: string;
+  readonly database: AuthDatabase;
+  /** The database key: restores, Performance Insights and the new master secret use it; it encrypts logs too. */
+  readonly key: kms.IKey;
+  /** The DR-region key that encrypts replicated automated backups (a cross-region reference). */
+  readonly drKey: kms.IKey;
+  readonly drRegion: string;
+  readonly replicatedBackupRetention: Duration;
+  readonly allowedInstanceClasses: string[];
+  readonly alertTopic: sns.ITopic;
+  readonly reportBucket: s3.IBucket;
+  /** The drill's building blocks this workflow shares: one look at an instance, and the row-count verifier. */
+  readonly statusFunction: LambdaFunction;
+  readonly verifierFunction: LambdaFunction;
+  readonly maxWait: Duration;
+  readonly poll: Duration;
+  readonly rtoTarget: Duration;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The restore workflow an operator starts during an incident: validate everything first, restore into a NEW
+ * instance with production settings, apply what the restore API cannot set, verify it like a drill, report, and
+ * only with an explicit confirmation rename it into the source's place (rolling back if that fails). A restored
+ * instance is never deleted by this workflow.
+ */
+export class RestoreWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<'validate' | 'start' | 'finish' | 'cutover' | 'report', LambdaFunction>;
+  /** The only role that may rename the production instance. */
+  readonly cutoverRole: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const db = props.database;
+    const sourceId = db.instanceIdentifier;
+    const productionArn = db.instance.instanceArn;
+    const anyInstance = rdsArn(this, 'db', '*');
+    const restoredTagged = { StringEquals: { [`aws:ResourceTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
+    const restoredRequested = { StringEquals: { [`aws:RequestTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
+
+    const fn = (entry: string, description: string, more: Partial<LambdaFunctionProps> = {}) =>
+      new LambdaFunction(
+        this,
+        entry.replace(/(^|-)(\w)/g, (_, _d, c: string) => c.toUpperCase()),
+        {
+          entry,
+          description: `authdb-dr ${props.environment}: ${description}`,
+          logKey: props.key,
+          logRetention: props.logRetention,
+          invokedBy: 'step-functions',
+          ...more,
+          environment: { ENVIRONMENT: props.environment, ...more.environment },
+        },
+      );
+    const validate = fn('restore-validate', 'restore input validation (before anything is created)', {
+      environment: {
+        SOURCE_INSTANCE_ID: sourceId,
+        ALLOWED_INSTANCE_CLASSES: JSON.stringify(props.allowedInstanceClasses),
+      },
+    });
+    const start = fn('restore-start', 'restore into a new instance with production settings');
+    const finish = fn('restore-finish', 'restore follow-up settings and failure tagging', {
+      environment: {
+        DR_REGION: props.drRegion,
+        DR_KEY_ARN: props.drKey.keyArn,
+        REPLICATION_RETENTION_DAYS: String(props.replicatedBackupRetention.toDays()),
+      },
+    });
+    const cutover = fn('restore-cutover', 'restore cutover (renames source and restored instance)');
+    const report = fn('restore-report', 'restore report (S3, metrics, SNS)', {
+      environment: {
+        REPORT_BUCKET: props.reportBucket.bucketName,
+        ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        RTO_TARGET_SECONDS: String(props.rtoTarget.toSeconds()),
+      },
+    });
+    this.functions = { validate, start, finish, cutover, report };
+    this.cutoverRole = cutover.role;
+
+    // Only the cutover role may touch production, and even it can never delete, reboot or stop anything.
+    for (const f of [validate, start, finish, report]) f.role.addToPolicy(denyDestructiveOn(productionArn));
+    cutover.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'NeverDeleteRebootOrStop',
+        effect: iam.Effect.DENY,
+        actions: DESTRUCTIVE_RDS_ACTIONS.filter((a) => a !== 'rds:ModifyDBInstance'),
+        resources: ['*'],
+      }),
+    );
+    const describe = new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [anyInstance] });
+    for (const f of [validate, start, finish, cutover]) f.role.addToPolicy(describe);
+    validate.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBInstanceAutomatedBackups'],
+        resources: [productionArn, rdsArn(this, 'snapshot', '*'), rdsArn(this, 'auto-backup', '*')],
+      }),
+    );
+    start.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RestoreIntoNewTaggedInstances',
+        actions: ['rds:RestoreDBInstanceToPointInTime', 'rds:RestoreDBInstanceFromDBSnapshot'],
+        resources: [
+          anyInstance,
+          rdsArn(this, 'snapshot', '*'),
+          rdsArn(
+            this,
+            'subgrp',
+            (db.subnetGroup.node.defaultChild as import('aws-cdk-lib/aws-rds').CfnDBSubnetGroup).ref,
+          ),
+          rdsArn(this, 'pg', db.parameterGroupName),
+          rdsArn(this, 'og', 'default:postgres-15'),
+        ],
+        conditions: restoredRequested,
+      }),
+    );
+    start.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'TagRestoredInstancesOnCreate',
+        actions: ['rds:AddTagsToResource'],
+        resources: [anyInstance],
+        conditions: restoredRequested,
+      }),
+    );
+    start.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RdsManagedMasterSecret',
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+        resources: [
+          stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: 'rds!*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    for (const f of [start, finish]) {
+      f.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'LetRdsUseTheDatabaseKey',
+          actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.key.keyArn],
+        }),
+      );
+    }
+    finish.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ConfigureRestoredInstancesOnly',
+        actions: ['rds:ModifyDBInstance', 'rds:AddTagsToResource', 'rds:StartDBInstanceAutomatedBackupsReplication'],
+        resources: [anyInstance],
+        conditions: restoredTagged,
+      }),
+    );
+    finish.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [db.monitoringRole.roleArn] }),
+    );
+    finish.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReplicateIntoTheDrRegion',
+        actions: ['rds:StartDBInstanceAutomatedBackupsReplication'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'rds',
+            region: props.drRegion,
+            resource: 'auto-backup',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    finish.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+        resources: [props.drKey.keyArn],
+      }),
+    );
+    cutover.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RenameSourceOrRestored',
+        actions: ['rds:ModifyDBInstance'],
+        resources: [productionArn, rdsArn(this, 'db', `${sourceId}${CUTOVER_SUFFIX}*`)],
+      }),
+    );
+    cutover.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RenameRestoredInstances',
+        actions: ['rds:ModifyDBInstance'],
+        resources: [anyInstance],
+        conditions: restoredTagged,
+      }),
+    );
+    report.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [props.reportBucket.arnForObjects('restores/*')],
+      }),
+    );
+    report.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Encrypt'], resources: [props.key.keyArn] }),
+    );
+    props.alertTopic.grantPublish(report.role);
+
+    this.stateMachine = this.buildStateMachine(props);
+    this.acknowledge(props, sourceId);
+  }
+
+  private acknowledge(props: RestoreWorkflowProps, sourceId: string): void {
+    const stack = Stack.of(this);
+    const f = this.functions;
+    const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+    const at = (resource: string, name: string, region = stack.region) =>
+      `Resource::arn:${partition}:rds:${region}:${stack.account}:${resource}:${name}`;
+    const anyDb =
+      'An operator names the new instance at run time; creating, tagging or changing one needs the restored tag ' +
+      '(request or resource condition), and listing needs db:*.';
+    for (const fn of [f.validate, f.start, f.finish, f.cutover]) acknowledgeWildcard(fn.role, at('db', '*'), anyDb);
+    const snapshots = 'Snapshots and recovery points of the source have generated names; restoring only reads one.';
+    for (const fn of [f.validate, f.start]) acknowledgeWildcard(fn.role, at('snapshot', '*'), snapshots);
+    acknowledgeWildcard(f.validate.role, at('auto-backup', '*'), 'Automated-backup ids are generated; read-only.');
+    acknowledgeWildcard(
+      f.finish.role,
+      at('auto-backup', '*', props.drRegion),
+      'The replicated automated backups get a generated id in the DR region.',
+    );
+    acknowledgeWildcard(
+      f.start.role,
+      `Resource::arn:${partition}:secretsmanager:${stack.region}:${stack.account}:secret:rds!*`,
+      'RDS names the master secret it creates rds!db-<id>; only such secrets can be created.',
+    );
+    acknowledgeWildcard(
+      f.cutover.role,
+      at('db', `${sourceId}${CUTOVER_SUFFIX}*`),
+      'The source under its pre-restore name, so a failed cutover can give it its name back.',
+    );
+    acknowledgeWildcard(
+      f.cutover.role,
+      'Resource::*',
+      'An explicit Deny of delete, reboot and stop on every instance; it grants nothing.',
+    );
+    acknowledgeWildcard(
+      f.report.role,
+      `Resource::<${stack.getLogicalId(props.reportBucket.node.defaultChild as s3.CfnBucket)}.Arn>/restores/*`,
+      'Objects under the restores/ prefix of the report bucket, one a restore execution.',
+    );
+    acknowledgeWildcard(
+      f.report.role,
+      'Action::kms:GenerateDataKey*',
+      "CDK's grant to publish to the encrypted alert topic: the topic key only.",
+    );
+  }
+
+  private buildStateMachine(props: RestoreWorkflowProps): sfn.StateMachine {
+    const f = this.functions;
+    const invoke = (id: string, fn: LambdaFunction, payload: Record<string, unknown> | undefined, resultPath: string) =>
+      new tasks.LambdaInvoke(this, id, {
+        lambdaFunction: fn.function,
+        payload: payload && sfn.TaskInput.fromObject(payload),
+        payloadResponseOnly: true,
+        resultPath,
+      });
+    const failWith = (id: string, error: string, cause: string) =>
+      new sfn.Pass(this, id, { parameters: { Error: error, 'Cause.$': cause }, resultPath: '$.error' });
+    const status = (id: string, instanceId: string, since: string, maxWait: Duration, renaming = false) =>
+      invoke(
+        id,
+        props.statusFunction,
+        {
+          'instanceId.$': instanceId,
+          'since.$': since,
+          maxWaitSeconds: maxWait.toSeconds(),
+          ...(renaming ? { missingIsPending: true } : {}),
+        },
+        '$.target',
+      );
+
+    // The end: report, then succeed or fail with the original error.
+    const outcome = new sfn.Choice(this, 'Outcome')
+      .when(
+        sfn.Condition.isPresent('$.error'),
+        new sfn.Fail(this, 'RestoreFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+      )
+      .otherwise(new sfn.Succeed(this, 'RestoreSucceeded'));
+    const report = invoke('Report', f.report, undefined, '$.report');
+    report.addCatch(new sfn.Pass(this, 'ReportFailed').next(outcome), { resultPath: '$.reportError' });
+    report.next(outcome);
+
+    // A failed restore keeps its instance (it may be the only copy): it is tagged as failed and reported.
+    const markFailed = invoke(
+      'MarkFailed',
+      f.finish,
+      { action: 'mark-failed', 'plan.$': '$.plan', 'error.$': '$.error' },
+      '$.marked',
+    );
+    markFailed.addCatch(report, { resultPath: '$.markError' });
+    markFailed.next(report);
+    const catchAll = <T extends tasks.LambdaInvoke>(task: T): T => {
+      task.addCatch(markFailed, { resultPath: '$.error' });
+      return task;
+    };
+    const waitLoop = (
+      name: string,
+      check: tasks.LambdaInvoke,
+      ready: sfn.Condition,
+      next: sfn.IChainable,
+      onFailure: sfn.IChainable,
+      what: string,
+      maxWait: Duration,
+    ) => {
+      const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.duration(props.poll) });
+      wait.next(check);
+      check.next(
+        new sfn.Choice(this, `${name}?`)
+          .when(ready, next)
+          .when(
+            sfn.Condition.booleanEquals('$.target.failed', true),
+            failWith(
+              `${name}Failed`,
+              'RestoreFailed',
+              `States.Format('${what}: instance {} is {}', $.target.instanceId, $.target.status)`,
+            ).next(onFailure),
+          )
+          .when(
+            sfn.Condition.booleanEquals('$.target.timedOut', true),
+            failWith(
+              `${name}TimedOut`,
+              'RestoreTimedOut',
+              `States.Format('${what}: instance {} still {} after ${maxWait.toMinutes()} minutes', $.target.instanceId, $.target.status)`,
+            ).next(onFailure),
+          )
+          .otherwise(wait),
+      );
+      return wait;
+    };
+
+    // Cutover: rename the source aside, then the restored instance into its place; roll back if that fails.
+    const rollBack = invoke('RollBackSourceName', f.cutover, { action: 'roll-back', 'plan.$': '$.plan' }, '$.rollBack');
+    rollBack.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
+    rollBack.addCatch(markFailed, { resultPath: '$.rollBackError' });
+    rollBack.next(markFailed);
+    const checkTargetRenamed = catchAll(
+      status('CheckTargetRenamed', '$.plan.sourceInstanceId', '$.renameTarget.at', RENAME_WAIT, true),
+    );
+    const waitTargetRenamed = waitLoop(
+      'TargetRenamed',
+      checkTargetRenamed,
+      sfn.Condition.booleanEquals('$.target.available', true),
+      report,
+      markFailed,
+      'renaming the restored instance',
+      RENAME_WAIT,
+    );
+    const renameTarget = invoke(
+      'RenameTarget',
+      f.cutover,
+      { action: 'rename-target', 'plan.$': '$.plan' },
+      '$.renameTarget',
+    );
+    renameTarget.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
+    renameTarget.addCatch(rollBack, { resultPath: '$.error' });
+    renameTarget.next(waitTargetRenamed);
+    const checkSourceRenamed = status(
+      'CheckSourceRenamed',
+      '$.plan.preRestoreInstanceId',
+      '$.renameSource.at',
+      RENAME_WAIT,
+      true,
+    );
+    checkSourceRenamed.addCatch(rollBack, { resultPath: '$.error' });
+    const waitSourceRenamed = waitLoop(
+      'SourceRenamed',
+      checkSourceRenamed,
+      sfn.Condition.booleanEquals('$.target.available', true),
+      renameTarget,
+      rollBack,
+      'renaming the source aside',
+      RENAME_WAIT,
+    );
+    const renameSource = catchAll(
+      invoke('RenameSource', f.cutover, { action: 'rename-source', 'plan.$': '$.plan' }, '$.renameSource'),
+    );
+    renameSource.next(waitSourceRenamed);
+    const cutoverChoice = new sfn.Choice(this, 'Cutover?')
+      .when(sfn.Condition.booleanEquals('$.plan.cutover', true), renameSource)
+      .otherwise(report);
+
+    // Verify like a drill: counts of the restored instance against the source as of the recovery point.
+    const verify = catchAll(
+      invoke(
+        'Verify',
+        props.verifierFunction,
+        { action: 'verify', 'plan.$': '$.plan', 'scratch.$': '$.target', 'sourceCounts.$': '$.sourceCounts' },
+        '$.verification',
+      ),
+    );
+    verify.next(
+      new sfn.Choice(this, 'Complete?')
+        .when(sfn.Condition.booleanEquals('$.verification.complete', true), cutoverChoice)
+        .otherwise(failWith('Incomplete', 'VerificationFailed', '$.verification.summary').next(markFailed)),
+    );
+    const noSourceCounts = new sfn.Pass(this, 'NoSourceCounts', {
+      result: { value: null } as sfn.Result,
+      resultPath: '$.sourceCounts',
+    });
+    noSourceCounts.next(verify);
+    const countSource = invoke(
+      'CountSource',
+      props.verifierFunction,
+      { action: 'count-source', 'plan.$': '$.plan', 'settleBefore.$': '$.restore.asOf' },
+      '$.sourceCounts',
+    );
+    // An unreachable source (the incident) is not a failure: the counts are then reported without comparison.
+    countSource.addCatch(noSourceCounts, { resultPath: '$.sourceCountError' });
+    countSource.next(verify);
+    const sourceReachable = new sfn.Choice(this, 'SourceReachable?')
+      .when(sfn.Condition.isNull('$.plan.source'), noSourceCounts)
+      .otherwise(countSource);
+
+    // What the restore API cannot set, applied once the instance is available, and waited for.
+    const checkSettings = catchAll(
+      status('CheckSettings', '$.plan.targetInstanceId', '$.settings.appliedAt', props.maxWait),
+    );
+    const waitSettings = waitLoop(
+      'Settings',
+      checkSettings,
+      sfn.Condition.booleanEquals('$.target.settled', true),
+      sourceReachable,
+      markFailed,
+      'applying settings',
+      props.maxWait,
+    );
+    const applySettings = catchAll(
+      invoke('ApplySettings', f.finish, { action: 'apply-settings', 'plan.$': '$.plan' }, '$.settings'),
+    );
+    applySettings.next(waitSettings);
+
+    const checkTarget = catchAll(
+      status('CheckTarget', '$.plan.targetInstanceId', '$.restore.requestedAt', props.maxWait),
+    );
+    const waitTarget = waitLoop(
+      'Target',
+      checkTarget,
+      sfn.Condition.booleanEquals('$.target.available', true),
+      applySettings,
+      markFailed,
+      'restoring',
+      props.maxWait,
+    );
+    const startRestore = catchAll(invoke('StartRestore', f.start, { 'plan.$': '$.plan' }, '$.restore'));
+    startRestore.next(waitTarget);
+
+    const validate = new tasks.LambdaInvoke(this, 'Validate', {
+      lambdaFunction: f.validate.function,
+      payload: sfn.TaskInput.fromObject({ 'input.$': '$', 'execution.$': '$$.Execution' }),
+      payloadResponseOnly: true,
+      resultSelector: { 'plan.$': '$' },
+      comment: 'Checks the whole input against AWS before anything is created.',
+    });
+    validate.addCatch(
+      new sfn.Fail(this, 'RestoreRejected', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+      {
+        resultPath: '$.error',
+      },
+    );
+    validate.next(startRestore);
+
+    const machine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: `authdb-dr-${props.environment}-restore`,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(validate),
+      comment: `authdb-dr ${props.environment}: restore into a new instance, verify, report, optional cutover`,
+      timeout: Duration.minutes(2 * props.maxWait.toMinutes() + 2 * RENAME_WAIT.toMinutes() + 60),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'ExecutionLogs', {
+          retention: props.logRetention,
+          encryptionKey: props.key,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    Validations.of(machine.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'Step Functions log delivery and X-Ray actions support no resource scoping.',
+    });
+    for (const fn of [...Object.values(this.functions), props.statusFunction, props.verifierFunction]) {
+      acknowledgeWildcard(
+        machine.role,
+        `Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*`,
+        "CDK's LambdaInvoke grant: this function's versions and aliases, nothing else.",
+      );
+    }
+    acknowledgeInlinePolicy(machine.role);
+    return machine;
+  }
+}
