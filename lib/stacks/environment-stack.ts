@@ -17,8 +17,10 @@ export class EnvironmentStack extends Stack {
     super(scope, id, props);
     this.config = props.config;
     this.zones = props.zones;
-    Tags.of(this).add('project', 'authdb-dr');
-    Tags.of(this).add('environment', props.config.name);
+    // CDK renders Tags on dashboards, which the CloudFormation schema (and cfn-lint) do not accept.
+    const untaggable = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
+    Tags.of(this).add('project', 'authdb-dr', untaggable);
+    Tags.of(this).add('environment', props.config.name, untaggable);
   }
 
   override get availabilityZones(): string[] {
