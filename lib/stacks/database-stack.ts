@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -79,6 +79,18 @@ export class DatabaseStack extends EnvironmentStack {
         key: props.replicationKey,
         retention: Duration.days(db.replicatedBackupRetentionDays),
       },
+    });
+    new CfnOutput(this, 'DatabaseEndpoint', {
+      value: this.database.instance.dbInstanceEndpointAddress,
+      description: 'Host applications connect to (TLS required); stays the same after a restore cutover',
+    });
+    new CfnOutput(this, 'DatabaseInstanceId', {
+      value: this.database.instanceIdentifier,
+      description: 'RDS instance id',
+    });
+    new CfnOutput(this, 'MasterSecretArn', {
+      value: (this.database.instance.node.defaultChild as rds.CfnDBInstance).attrMasterUserSecretSecretArn,
+      description: 'ARN (not the value) of the RDS-managed master secret; break-glass use only',
     });
   }
 }

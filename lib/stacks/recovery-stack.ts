@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -119,5 +119,27 @@ export class RecoveryStack extends EnvironmentStack {
       rpoAlarmThreshold: Duration.minutes(config.targets.rpoMinutes + config.targets.rpoAlarmMarginMinutes),
       alarms: Object.values(this.alarms.alarms),
     });
+
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output(
+      'DrillStateMachineArn',
+      this.drill.stateMachine.stateMachineArn,
+      'Start a DR drill here (input {} or see README)',
+    );
+    output(
+      'RestoreStateMachineArn',
+      this.restore.stateMachine.stateMachineArn,
+      'Start a restore here (see README runbook)',
+    );
+    output(
+      'ReportBucketName',
+      this.reports.bucket.bucketName,
+      'JSON reports: drills/ENV/YYYY/MM/, restores/ENV/YYYY/MM/',
+    );
+    output(
+      'DashboardUrl',
+      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=authdb-dr-${config.name}`,
+      'RPO, RTO, drill and restore outcomes, backup failures, database health',
+    );
   }
 }

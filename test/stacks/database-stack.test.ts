@@ -135,6 +135,13 @@ describe.each(ENVIRONMENTS)('database stack (%s)', (env) => {
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
+  it('outputs the endpoint, the instance id and the ARN (never the value) of the master secret', () => {
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.DatabaseEndpoint.Value).toEqual({ 'Fn::GetAtt': ['DatabaseF44359DD', 'Endpoint.Address'] });
+    expect(outputs.DatabaseInstanceId.Value).toBe(`authdb-${env}`);
+    expect(outputs.MasterSecretArn.Value).toEqual({ 'Fn::GetAtt': ['DatabaseF44359DD', 'MasterUserSecret.SecretArn'] });
+  });
+
   it('pins the logical ids of its stateful resources', () => {
     expect(onlyResource(template, 'AWS::RDS::DBInstance').id).toBe('DatabaseF44359DD');
     expect(onlyResource(template, 'AWS::KMS::Key').id).toBe('DatabaseKey01218F75');

@@ -412,3 +412,16 @@ describe.each(['dev', 'prod'] as const)('recovery stack (%s)', (env) => {
     expect(template.toJSON().Resources[serviceToken[0]].Type).toBe('AWS::Lambda::Function');
   });
 });
+
+describe('recovery stack outputs', () => {
+  it.each(['dev', 'prod'] as const)(
+    'tells the operator where to start drills and restores, and where reports go (%s)',
+    (env) => {
+      const outputs = templateOf(env, 'recovery').toJSON().Outputs;
+      expect(outputs.DrillStateMachineArn.Value).toEqual({ Ref: expect.stringMatching(/^DrillStateMachine/) });
+      expect(outputs.RestoreStateMachineArn.Value).toEqual({ Ref: expect.stringMatching(/^RestoreStateMachine/) });
+      expect(outputs.ReportBucketName.Value).toEqual({ Ref: expect.stringMatching(/^Reports/) });
+      expect(JSON.stringify(outputs.DashboardUrl.Value)).toContain(`dashboards:name=authdb-dr-${env}`);
+    },
+  );
+});
