@@ -6,6 +6,11 @@ const RDS_IDENTIFIER = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** Room for the `-pre-restore-yyyymmddhhmm` suffix a cutover appends to the source's identifier (63 in all). */
 export const MAX_SOURCE_ID_LENGTH = 38;
 export const CUTOVER_SUFFIX = '-pre-restore-';
+/**
+ * A restored instance is named `<source>-restored…`: IAM then lets the restore roles create, tag and change only
+ * instances of that name (and never tag an existing instance of another name as restored).
+ */
+export const RESTORED_INFIX = '-restored';
 
 const instanceId = (max: number) =>
   z
@@ -70,6 +75,12 @@ export const restoreInputSchema = z
         code: 'custom',
         path: ['targetInstanceId'],
         message: 'allowed: a new identifier, not the source (the restore never overwrites; cutover renames)',
+      });
+    } else if (!input.targetInstanceId.startsWith(`${input.sourceInstanceId}${RESTORED_INFIX}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetInstanceId'],
+        message: `allowed: a new identifier starting with ${input.sourceInstanceId}${RESTORED_INFIX}, e.g. ${input.sourceInstanceId}${RESTORED_INFIX}-1`,
       });
     }
     if (input.cutover && input.cutover.confirmSourceInstanceId !== input.sourceInstanceId) {

@@ -1,11 +1,10 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -13,12 +12,12 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DRILL_PREFIX } from '../../lambda/shared/tags.js';
 import type { VerifiedTable } from '../config/drill-schema.js';
 import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
-import { LambdaFunction, type LambdaFunctionProps } from './lambda-function.js';
+import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 import {
   DRILL_TAG_REQUESTED,
@@ -27,6 +26,14 @@ import {
   drillInstancesArn,
   rdsArn,
 } from './rds-guard.js';
+import {
+  invoke as invokeLambda,
+  planningTask,
+  recordError,
+  setNull,
+  workflowFunctions,
+  workflowStateMachine,
+} from './workflow-parts.js';
 
 /** How long the source may take to make C restorable (RDS ships transaction logs every 5 minutes). */
 export const SOURCE_RESTORABLE_WAIT = Duration.minutes(15);
@@ -123,16 +130,7 @@ export class DrDrillWorkflow extends Construct {
     });
     const subnetGroupName = (subnetGroup.node.defaultChild as rds.CfnDBSubnetGroup).ref;
 
-    const fn = (entry: string, description: string, more: Partial<LambdaFunctionProps> = {}) =>
-      new LambdaFunction(this, pascal(entry), {
-        entry,
-        description: `authdb-dr ${props.environment}: ${description}`,
-        logKey: props.key,
-        logRetention: props.logRetention,
-        invokedBy: 'step-functions',
-        ...more,
-        environment: { ENVIRONMENT: props.environment, ...more.environment },
-      });
+    const fn = workflowFunctions(this, props);
 
     const preflight = fn('drill-preflight', 'drill preflight (source, concurrency, RPO lag)', {
       environment: { SOURCE_INSTANCE_ID: db.instanceIdentifier },
@@ -351,21 +349,9 @@ export class DrDrillWorkflow extends Construct {
 
   private buildStateMachine(name: string, props: DrDrillWorkflowProps): sfn.StateMachine {
     const f = this.functions;
-    const invoke = (
-      id: string,
-      fn: LambdaFunction,
-      /** @default - the whole state */
-      payload: Record<string, unknown> | undefined,
-      resultPath: string,
-    ) =>
-      new tasks.LambdaInvoke(this, id, {
-        lambdaFunction: fn.function,
-        payload: payload && sfn.TaskInput.fromObject(payload),
-        payloadResponseOnly: true,
-        resultPath,
-      });
-    const failWith = (id: string, error: string, cause: string) =>
-      new sfn.Pass(this, id, { parameters: { Error: error, 'Cause.$': cause }, resultPath: '$.error' });
+    const invoke = (id: string, fn: LambdaFunction, payload: Record<string, unknown> | undefined, resultPath: string) =>
+      invokeLambda(this, id, fn, payload, resultPath);
+    const failWith = (id: string, error: string, cause: string) => recordError(this, id, error, cause);
 
     // The end: report what happened, then succeed or fail with the original error.
     const failed = new sfn.Fail(this, 'DrillFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
@@ -487,26 +473,15 @@ export class DrDrillWorkflow extends Construct {
       invoke('CountSource', f.verifier, { action: 'count-source', 'plan.$': '$.plan' }, '$.sourceCounts'),
     );
     countSource.next(checkSource);
-    const noSourceCounts = new sfn.Pass(this, 'NoSourceCounts', {
-      result: { value: null } as sfn.Result,
-      resultPath: '$.sourceCounts',
-    });
+    const noSourceCounts = setNull(this, 'NoSourceCounts', '$.sourceCounts');
     noSourceCounts.next(requestRestore);
 
-    const preflight = new tasks.LambdaInvoke(this, 'Preflight', {
-      lambdaFunction: f.preflight.function,
-      payload: sfn.TaskInput.fromObject({ 'input.$': '$', 'execution.$': '$$.Execution' }),
-      payloadResponseOnly: true,
-      // The plan replaces the input (the default result path; the local interpreter mishandles an explicit '$').
-      resultSelector: { 'plan.$': '$' },
-      comment: 'Validates the input and decides what to restore; creates nothing.',
-    });
-    // Nothing exists yet: fail at once, with the preflight's own error.
-    preflight.addCatch(
-      new sfn.Fail(this, 'PreflightFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
-      {
-        resultPath: '$.error',
-      },
+    const preflight = planningTask(
+      this,
+      'Preflight',
+      f.preflight,
+      'PreflightFailed',
+      'Validates the input and decides what to restore; creates nothing.',
     );
     preflight.next(
       new sfn.Choice(this, 'Mode?')
@@ -514,39 +489,13 @@ export class DrDrillWorkflow extends Construct {
         .otherwise(noSourceCounts),
     );
 
-    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
-      retention: props.logRetention,
-      encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const machine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(preflight),
+    return workflowStateMachine(this, {
+      ...props,
+      name,
       comment: `authdb-dr ${props.environment}: DR drill (restore, verify, report, clean up)`,
+      start: preflight,
       timeout: props.maxWait.plus(SOURCE_RESTORABLE_WAIT).plus(Duration.minutes(45)),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      invokes: Object.values(f),
     });
-    Validations.of(machine.role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'Step Functions log delivery and X-Ray actions support no resource scoping.',
-    });
-    for (const fn of Object.values(this.functions)) {
-      acknowledgeWildcard(
-        machine.role,
-        `Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*`,
-        "CDK's LambdaInvoke grant: this function's versions and aliases, nothing else.",
-      );
-    }
-    acknowledgeInlinePolicy(machine.role);
-    return machine;
   }
-}
-
-function pascal(entry: string): string {
-  return entry
-    .split('-')
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join('');
 }

@@ -1,19 +1,26 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { CUTOVER_SUFFIX } from '../../lambda/shared/restore-input.js';
+import { CUTOVER_SUFFIX, RESTORED_INFIX } from '../../lambda/shared/restore-input.js';
 import { PURPOSE_RESTORED, TAG_PURPOSE } from '../../lambda/shared/tags.js';
 import type { AuthDatabase } from './auth-database.js';
-import { LambdaFunction, type LambdaFunctionProps } from './lambda-function.js';
-import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
+import type { LambdaFunction } from './lambda-function.js';
+import { acknowledgeWildcard } from './nag.js';
 import { DESTRUCTIVE_RDS_ACTIONS, denyDestructiveOn, rdsArn } from './rds-guard.js';
+import {
+  invoke as invokeLambda,
+  planningTask,
+  recordError,
+  setNull,
+  workflowFunctions,
+  workflowStateMachine,
+} from './workflow-parts.js';
 
 /** How long a rename may take before the cutover gives up (and rolls back). */
 const RENAME_WAIT = Duration.minutes(30);
@@ -58,23 +65,12 @@ export class RestoreWorkflow extends Construct {
     const sourceId = db.instanceIdentifier;
     const productionArn = db.instance.instanceArn;
     const anyInstance = rdsArn(this, 'db', '*');
+    // Restored instances are named <source>-restored…: the only names the restore roles may create, tag or change.
+    const restoredInstances = rdsArn(this, 'db', `${sourceId}${RESTORED_INFIX}*`);
     const restoredTagged = { StringEquals: { [`aws:ResourceTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
     const restoredRequested = { StringEquals: { [`aws:RequestTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
 
-    const fn = (entry: string, description: string, more: Partial<LambdaFunctionProps> = {}) =>
-      new LambdaFunction(
-        this,
-        entry.replace(/(^|-)(\w)/g, (_, _d, c: string) => c.toUpperCase()),
-        {
-          entry,
-          description: `authdb-dr ${props.environment}: ${description}`,
-          logKey: props.key,
-          logRetention: props.logRetention,
-          invokedBy: 'step-functions',
-          ...more,
-          environment: { ENVIRONMENT: props.environment, ...more.environment },
-        },
-      );
+    const fn = workflowFunctions(this, props);
     const validate = fn('restore-validate', 'restore input validation (before anything is created)', {
       environment: {
         SOURCE_INSTANCE_ID: sourceId,
@@ -101,7 +97,18 @@ export class RestoreWorkflow extends Construct {
     this.cutoverRole = cutover.role;
 
     // Only the cutover role may touch production, and even it can never delete, reboot or stop anything.
-    for (const f of [validate, start, finish, report]) f.role.addToPolicy(denyDestructiveOn(productionArn));
+    for (const f of [validate, start, finish, report]) {
+      f.role.addToPolicy(denyDestructiveOn(productionArn));
+      // Nobody but the cutover touches production; not even its tags (a restored tag would open other grants).
+      f.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'NeverTagProduction',
+          effect: iam.Effect.DENY,
+          actions: ['rds:AddTagsToResource', 'rds:RemoveTagsFromResource'],
+          resources: [productionArn, rdsArn(this, 'db', `${sourceId}${CUTOVER_SUFFIX}*`)],
+        }),
+      );
+    }
     cutover.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'NeverDeleteRebootOrStop',
@@ -123,7 +130,8 @@ export class RestoreWorkflow extends Construct {
         sid: 'RestoreIntoNewTaggedInstances',
         actions: ['rds:RestoreDBInstanceToPointInTime', 'rds:RestoreDBInstanceFromDBSnapshot'],
         resources: [
-          anyInstance,
+          restoredInstances,
+          productionArn,
           rdsArn(this, 'snapshot', '*'),
           rdsArn(
             this,
@@ -140,7 +148,7 @@ export class RestoreWorkflow extends Construct {
       new iam.PolicyStatement({
         sid: 'TagRestoredInstancesOnCreate',
         actions: ['rds:AddTagsToResource'],
-        resources: [anyInstance],
+        resources: [restoredInstances],
         conditions: restoredRequested,
       }),
     );
@@ -171,7 +179,7 @@ export class RestoreWorkflow extends Construct {
       new iam.PolicyStatement({
         sid: 'ConfigureRestoredInstancesOnly',
         actions: ['rds:ModifyDBInstance', 'rds:AddTagsToResource', 'rds:StartDBInstanceAutomatedBackupsReplication'],
-        resources: [anyInstance],
+        resources: [restoredInstances],
         conditions: restoredTagged,
       }),
     );
@@ -210,7 +218,7 @@ export class RestoreWorkflow extends Construct {
       new iam.PolicyStatement({
         sid: 'RenameRestoredInstances',
         actions: ['rds:ModifyDBInstance'],
-        resources: [anyInstance],
+        resources: [restoredInstances],
         conditions: restoredTagged,
       }),
     );
@@ -235,10 +243,14 @@ export class RestoreWorkflow extends Construct {
     const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
     const at = (resource: string, name: string, region = stack.region) =>
       `Resource::arn:${partition}:rds:${region}:${stack.account}:${resource}:${name}`;
-    const anyDb =
-      'An operator names the new instance at run time; creating, tagging or changing one needs the restored tag ' +
-      '(request or resource condition), and listing needs db:*.';
+    const anyDb = 'DescribeDBInstances without an identifier (listing) needs db:*; it reads metadata only.';
     for (const fn of [f.validate, f.start, f.finish, f.cutover]) acknowledgeWildcard(fn.role, at('db', '*'), anyDb);
+    const restoredDb =
+      `Restored instances are named ${sourceId}${RESTORED_INFIX}… by rule (the input is validated): the pattern is ` +
+      'the guard, together with the restored tag (request or resource condition).';
+    for (const fn of [f.start, f.finish, f.cutover]) {
+      acknowledgeWildcard(fn.role, at('db', `${sourceId}${RESTORED_INFIX}*`), restoredDb);
+    }
     const snapshots = 'Snapshots and recovery points of the source have generated names; restoring only reads one.';
     for (const fn of [f.validate, f.start]) acknowledgeWildcard(fn.role, at('snapshot', '*'), snapshots);
     acknowledgeWildcard(f.validate.role, at('auto-backup', '*'), 'Automated-backup ids are generated; read-only.');
@@ -277,14 +289,8 @@ export class RestoreWorkflow extends Construct {
   private buildStateMachine(props: RestoreWorkflowProps): sfn.StateMachine {
     const f = this.functions;
     const invoke = (id: string, fn: LambdaFunction, payload: Record<string, unknown> | undefined, resultPath: string) =>
-      new tasks.LambdaInvoke(this, id, {
-        lambdaFunction: fn.function,
-        payload: payload && sfn.TaskInput.fromObject(payload),
-        payloadResponseOnly: true,
-        resultPath,
-      });
-    const failWith = (id: string, error: string, cause: string) =>
-      new sfn.Pass(this, id, { parameters: { Error: error, 'Cause.$': cause }, resultPath: '$.error' });
+      invokeLambda(this, id, fn, payload, resultPath);
+    const failWith = (id: string, error: string, cause: string) => recordError(this, id, error, cause);
     const status = (id: string, instanceId: string, since: string, maxWait: Duration, renaming = false) =>
       invoke(
         id,
@@ -422,10 +428,7 @@ export class RestoreWorkflow extends Construct {
         .when(sfn.Condition.booleanEquals('$.verification.complete', true), cutoverChoice)
         .otherwise(failWith('Incomplete', 'VerificationFailed', '$.verification.summary').next(markFailed)),
     );
-    const noSourceCounts = new sfn.Pass(this, 'NoSourceCounts', {
-      result: { value: null } as sfn.Result,
-      resultPath: '$.sourceCounts',
-    });
+    const noSourceCounts = setNull(this, 'NoSourceCounts', '$.sourceCounts');
     noSourceCounts.next(verify);
     const countSource = invoke(
       'CountSource',
@@ -473,50 +476,22 @@ export class RestoreWorkflow extends Construct {
     const startRestore = catchAll(invoke('StartRestore', f.start, { 'plan.$': '$.plan' }, '$.restore'));
     startRestore.next(waitTarget);
 
-    const validate = new tasks.LambdaInvoke(this, 'Validate', {
-      lambdaFunction: f.validate.function,
-      payload: sfn.TaskInput.fromObject({ 'input.$': '$', 'execution.$': '$$.Execution' }),
-      payloadResponseOnly: true,
-      resultSelector: { 'plan.$': '$' },
-      comment: 'Checks the whole input against AWS before anything is created.',
-    });
-    validate.addCatch(
-      new sfn.Fail(this, 'RestoreRejected', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
-      {
-        resultPath: '$.error',
-      },
+    const validate = planningTask(
+      this,
+      'Validate',
+      f.validate,
+      'RestoreRejected',
+      'Checks the whole input against AWS before anything is created.',
     );
     validate.next(startRestore);
 
-    const machine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: `authdb-dr-${props.environment}-restore`,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(validate),
+    return workflowStateMachine(this, {
+      ...props,
+      name: `authdb-dr-${props.environment}-restore`,
       comment: `authdb-dr ${props.environment}: restore into a new instance, verify, report, optional cutover`,
+      start: validate,
       timeout: Duration.minutes(2 * props.maxWait.toMinutes() + 2 * RENAME_WAIT.toMinutes() + 60),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'ExecutionLogs', {
-          retention: props.logRetention,
-          encryptionKey: props.key,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      invokes: [...Object.values(this.functions), props.statusFunction, props.verifierFunction],
     });
-    Validations.of(machine.role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'Step Functions log delivery and X-Ray actions support no resource scoping.',
-    });
-    for (const fn of [...Object.values(this.functions), props.statusFunction, props.verifierFunction]) {
-      acknowledgeWildcard(
-        machine.role,
-        `Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*`,
-        "CDK's LambdaInvoke grant: this function's versions and aliases, nothing else.",
-      );
-    }
-    acknowledgeInlinePolicy(machine.role);
-    return machine;
   }
 }

@@ -211,17 +211,26 @@ describe('bad input: exit 2, every problem on stderr, nothing started', () => {
   const cases: [string, string[], RegExp[]][] = [
     [
       'zone-less time',
-      restore('--source', 'authdb-dev', '--target', 'authdb-dev-r', '--time', '2026-11-25T17:55:00'),
+      restore('--source', 'authdb-dev', '--target', 'authdb-dev-restored-2', '--time', '2026-11-25T17:55:00'),
       [/restoreTime = "2026-11-25T17:55:00"; allowed: an ISO-8601 time with a zone/, /\[--time\]/],
     ],
     [
       'both --time and --snapshot',
-      restore('--source', 'authdb-dev', '--target', 'authdb-dev-r', '--time', 'latest', '--snapshot', 'snap-1'),
+      restore(
+        '--source',
+        'authdb-dev',
+        '--target',
+        'authdb-dev-restored-2',
+        '--time',
+        'latest',
+        '--snapshot',
+        'snap-1',
+      ),
       [/exactly one of restoreTime, snapshotIdentifier or recoveryPointArn/],
     ],
     [
       'no recovery point at all',
-      restore('--source', 'authdb-dev', '--target', 'authdb-dev-r'),
+      restore('--source', 'authdb-dev', '--target', 'authdb-dev-restored-2'),
       [/restoreTime = missing; allowed: exactly one of/],
     ],
     [
@@ -231,7 +240,7 @@ describe('bad input: exit 2, every problem on stderr, nothing started', () => {
     ],
     [
       'source too long (39 characters)',
-      restore('--source', `a${'b'.repeat(38)}`, '--target', 'authdb-dev-r', '--time', 'latest'),
+      restore('--source', `a${'b'.repeat(38)}`, '--target', 'authdb-dev-restored-2', '--time', 'latest'),
       [/sourceInstanceId = "ab{38}"; allowed: at most 38 characters/],
     ],
     [
@@ -241,7 +250,18 @@ describe('bad input: exit 2, every problem on stderr, nothing started', () => {
     ],
     [
       'unknown environment',
-      ['restore', 'start', '--env', 'qa', '--source', 'authdb-dev', '--target', 'authdb-dev-r', '--time', 'latest'],
+      [
+        'restore',
+        'start',
+        '--env',
+        'qa',
+        '--source',
+        'authdb-dev',
+        '--target',
+        'authdb-dev-restored-2',
+        '--time',
+        'latest',
+      ],
       [/Unknown environment "qa"; allowed: dev, staging, prod/],
     ],
     [
@@ -250,7 +270,7 @@ describe('bad input: exit 2, every problem on stderr, nothing started', () => {
         '--source',
         'authdb-dev',
         '--target',
-        'authdb-dev-r',
+        'authdb-dev-restored-2',
         '--time',
         'latest',
         '--instance-class',
@@ -264,7 +284,7 @@ describe('bad input: exit 2, every problem on stderr, nothing started', () => {
         '--source',
         'authdb-dev',
         '--target',
-        'authdb-dev-r',
+        'authdb-dev-restored-2',
         '--time',
         'latest',
         '--cutover-confirm',
@@ -292,7 +312,7 @@ describe('bad input: exit 2, every problem on stderr, nothing started', () => {
         '--source',
         'authdb-dev',
         '--target',
-        'authdb-dev-r',
+        'authdb-dev-restored-2',
         '--recovery-point',
         'arn:aws:dynamodb:ap-northeast-2:111111111111:table/t/backup/1',
       ),

@@ -63,6 +63,15 @@ const AWS_MANAGED: Record<string, ResolvedPolicy['policy']> = {
   },
 };
 
+/**
+ * A template of another region (e.g. the DR-region stack): its region is needed to resolve what it exports through a
+ * cross-region reference (`Custom::CrossRegionExportReader`).
+ */
+export interface RegionalTemplate {
+  template: Template;
+  region: string;
+}
+
 interface CfnResource {
   Type: string;
   Properties?: Record<string, unknown>;
@@ -75,17 +84,25 @@ interface CfnTemplate {
 /**
  * The identity policies of the one role of `template` whose logical id starts with `rolePrefix`: its inline and
  * managed policies and every `AWS::IAM::Policy`/`ManagedPolicy` attached to it, with intrinsics resolved to concrete
- * strings (`Fn::ImportValue` through the exports of `others`, e.g. the database stack). Anything it cannot resolve
+ * strings (`Fn::ImportValue` through the exports of `others`, e.g. the database stack; cross-region references
+ * through the `Custom::CrossRegionExportWriter` of an `other` given with its region). Anything it cannot resolve
  * throws: a statement silently left out could turn a Deny into a pass.
  */
 export function rolePolicies(
   template: Template,
   rolePrefix: string,
   where: Where,
-  others: Template[] = [],
+  others: (Template | RegionalTemplate)[] = [],
 ): RolePolicies {
   const self = template.toJSON() as CfnTemplate;
-  const resolver = new Resolver(self, [self, ...others.map((t) => t.toJSON() as CfnTemplate)], where);
+  const regions = new Map<CfnTemplate, string>();
+  const otherStacks = others.map((other) => {
+    if (!('region' in other)) return other.toJSON() as CfnTemplate;
+    const json = other.template.toJSON() as CfnTemplate;
+    regions.set(json, other.region);
+    return json;
+  });
+  const resolver = new Resolver(self, [self, ...otherStacks], where, regions);
   const resources = self.Resources ?? {};
   const ids = Object.keys(resources).filter(
     (id) => id.startsWith(rolePrefix) && resources[id]!.Type === 'AWS::IAM::Role',
@@ -146,6 +163,8 @@ class Resolver {
     private readonly stack: CfnTemplate,
     private readonly stacks: CfnTemplate[],
     private readonly where: Where,
+    /** The region of each template of another region (cross-region references). */
+    private readonly regions: Map<CfnTemplate, string> = new Map(),
   ) {}
 
   string(value: unknown): string {
@@ -194,12 +213,35 @@ class Resolver {
   private importValue(name: string): unknown {
     for (const stack of this.stacks) {
       for (const output of Object.values(stack.Outputs ?? {})) {
-        if (output.Export && new Resolver(stack, this.stacks, this.where).value(output.Export.Name) === name) {
-          return new Resolver(stack, this.stacks, this.where).value(output.Value);
+        if (
+          output.Export &&
+          new Resolver(stack, this.stacks, this.where, this.regions).value(output.Export.Name) === name
+        ) {
+          return new Resolver(stack, this.stacks, this.where, this.regions).value(output.Value);
         }
       }
     }
     throw new Error(`no template given exports ${name}`);
+  }
+
+  /**
+   * A cross-region reference: the reader's attribute is the SSM parameter that the producer's
+   * `Custom::CrossRegionExportWriter` writes, resolved in the producer's template and region.
+   */
+  private crossRegionImport(readerId: string, parameter: string): unknown {
+    const imports = (this.resource(readerId).Properties?.ReaderProps as { imports?: Record<string, unknown> })?.imports;
+    if (!imports || !(parameter in imports)) throw new Error(`${readerId} imports no ${parameter}`);
+    for (const stack of this.stacks) {
+      for (const resource of Object.values(stack.Resources ?? {})) {
+        if (resource.Type !== 'Custom::CrossRegionExportWriter') continue;
+        const exports = (resource.Properties?.WriterProps as { exports?: Record<string, unknown> })?.exports ?? {};
+        if (!(parameter in exports)) continue;
+        const region = this.regions.get(stack);
+        if (region === undefined) throw new Error(`cross-region export ${parameter}: its template was given no region`);
+        return new Resolver(stack, this.stacks, { ...this.where, region }, this.regions).value(exports[parameter]);
+      }
+    }
+    throw new Error(`no template given writes the cross-region export ${parameter}`);
   }
 
   private get partition(): string {
@@ -260,6 +302,11 @@ class Resolver {
   private getAtt(id: string, attr: string): unknown {
     const r = this.resource(id);
     const fail = () => new Error(`cannot resolve Fn::GetAtt ${id}.${attr} (${r.Type})`);
+    if (r.Type === 'Custom::CrossRegionExportReader') return this.crossRegionImport(id, attr);
+    if (r.Type === 'AWS::RDS::DBInstance' && attr === 'MasterUserSecret.SecretArn') {
+      // RDS names the secret it manages rds!db-<resource id>; the instance identifier stands in for that id.
+      return this.arn('secretsmanager', `secret:rds!db-${this.string(this.ref(id))}-AbCdEf`);
+    }
     if (attr !== 'Arn' && !(r.Type === 'AWS::SNS::Topic' && attr === 'TopicArn')) throw fail();
     switch (r.Type) {
       case 'AWS::Logs::LogGroup':

@@ -140,7 +140,9 @@ async function runDrill(scenario: Scenario = {}): Promise<ExecutionResult & { sc
     stateMachineName: MACHINE,
     handlers,
   });
-  return { ...result, scratchId: scratchInstanceId(startTime, name), name };
+  // The interpreter stamps $$.Execution.StartTime itself: take the id the plan derived from it.
+  const planned = result.visits.find((v) => v.name === 'Preflight')?.output as { plan?: { scratchInstanceId: string } };
+  return { ...result, scratchId: planned?.plan?.scratchInstanceId ?? scratchInstanceId(startTime, name), name };
 }
 
 function report(): DrillReport {

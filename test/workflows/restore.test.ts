@@ -322,9 +322,15 @@ describe('restore input validation: every bad input fails before anything is cre
     ],
     [
       'a target id in use',
-      { ...valid, targetInstanceId: 'already-there' },
+      { ...valid, targetInstanceId: 'authdb-dev-restored-0' },
       'TargetInUse',
-      /targetInstanceId = "already-there" is already in use/,
+      /targetInstanceId = "authdb-dev-restored-0" is already in use/,
+    ],
+    [
+      'a target id of another name',
+      { ...valid, targetInstanceId: 'scratch-copy' },
+      'InvalidInput',
+      /targetInstanceId = "scratch-copy"; allowed: a new identifier starting with authdb-dev-restored/,
     ],
     [
       'the target equal to the source',
@@ -340,7 +346,7 @@ describe('restore input validation: every bad input fails before anything is cre
     ],
     [
       'another source than this environment',
-      { ...valid, sourceInstanceId: 'authdb-prod' },
+      { ...valid, sourceInstanceId: 'authdb-prod', targetInstanceId: 'authdb-prod-restored-1' },
       'InvalidInput',
       /sourceInstanceId = "authdb-prod"; allowed: authdb-dev/,
     ],
@@ -410,7 +416,7 @@ describe('restore input validation: every bad input fails before anything is cre
   ];
 
   it.each(cases)('rejects %s', async (_, input, error, cause) => {
-    fake.addInstance('already-there', {});
+    fake.addInstance('authdb-dev-restored-0', {});
     fake.snapshots = [
       {
         DBSnapshotIdentifier: 'other-snap',

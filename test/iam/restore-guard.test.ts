@@ -1,0 +1,282 @@
+import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config/load.js';
+import { templateOf } from '../support/app.js';
+import { type RolePolicies, rolePolicies } from '../support/iam-policies.js';
+
+/**
+ * The restore workflow's IAM guard, evaluated by an IAM policy simulator on the synthesized roles: only the cutover
+ * role may rename production, the source under its pre-restore name, or a restored instance, and no restore role
+ * can ever delete, reboot or stop an instance; the follow-up settings touch restored instances only, and restores
+ * only create instances tagged as restored. Every role of the recovery stack is held to the production guard, so a
+ * role added later is covered too.
+ */
+
+const REGION = 'ap-northeast-2';
+const ACCOUNTS = { dev: '111111111111', prod: '333333333333' } as const;
+const CUTOVER = 'RestoreRestoreCutoverRole';
+const FINISH = 'RestoreRestoreFinishRole';
+const START = 'RestoreRestoreStartRole';
+/** The restore function roles that must never touch production: each carries an explicit Deny. */
+const GUARDED_FUNCTION_ROLES = ['RestoreRestoreValidateRole', START, FINISH, 'RestoreRestoreReportRole'];
+const RESTORE_ROLES = [...GUARDED_FUNCTION_ROLES, CUTOVER, 'RestoreStateMachineRole'];
+const NEVER = ['rds:DeleteDBInstance', 'rds:RebootDBInstance', 'rds:StopDBInstance'];
+const MODIFY = 'rds:ModifyDBInstance';
+const PITR = 'rds:RestoreDBInstanceToPointInTime';
+const RESTORED_TAGGED = { 'aws:ResourceTag/authdb-dr:purpose': 'restored' };
+const DRILL_TAGGED = { 'aws:ResourceTag/authdb-dr:purpose': 'drill-scratch' };
+const RESTORED_REQUESTED = { 'aws:RequestTag/authdb-dr:purpose': 'restored' };
+const DRILL_REQUESTED = { 'aws:RequestTag/authdb-dr:purpose': 'drill-scratch' };
+
+interface Decision {
+  result: EvaluationResult;
+  /** What was asked and why the simulator decided so, for failure messages. */
+  why: string;
+}
+
+async function decide(
+  role: RolePolicies,
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): Promise<Decision> {
+  const account = role.arn.split(':')[4]!;
+  const response = await runSimulation(
+    {
+      request: { principal: role.arn, action, resource: { resource, accountId: account }, contextVariables: context },
+      identityPolicies: role.policies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  const asked = `${role.logicalId}: ${action} on ${resource} with ${JSON.stringify(context)}`;
+  if (response.resultType === 'error') throw new Error(`${asked}: simulation error ${JSON.stringify(response.errors)}`);
+  if (response.resultType !== 'single') throw new Error(`${asked}: expected one resource, got ${response.resultType}`);
+  const { analysis, ignoredContextKeys = [] } = response.result;
+  // A context key the simulator drops would make a tag condition vacuous: the test would prove nothing.
+  if (ignoredContextKeys.length > 0) throw new Error(`${asked}: simulator ignored ${ignoredContextKeys}`);
+  const identity = analysis.identityAnalysis;
+  const sids = (list: { explain: { identifier: string } }[] | undefined) =>
+    list?.map((s) => (/^\d+$/.test(s.explain.identifier) ? `#${s.explain.identifier}` : s.explain.identifier));
+  const why = `${asked} => ${response.overallResult} (deny: ${sids(identity?.denyStatements)}, allow: ${sids(identity?.allowStatements)})`;
+  return { result: response.overallResult, why };
+}
+
+async function expectDecision(decision: Promise<Decision>, expected: EvaluationResult): Promise<void> {
+  const { result, why } = await decision;
+  expect(result, why).toBe(expected);
+}
+
+async function expectNotAllowed(decision: Promise<Decision>): Promise<void> {
+  const { result, why } = await decision;
+  expect(result, why).not.toBe('Allowed');
+}
+
+describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
+  const account = ACCOUNTS[env];
+  const db = (name: string) => `arn:aws:rds:${REGION}:${account}:db:${name}`;
+  const production = db(`authdb-${env}`);
+  const preRestore = db(`authdb-${env}-pre-restore-202611260540`);
+  const restored = db(`authdb-${env}-restored-1`);
+  const other = db('other-db');
+  const drillInstance = db('drill-202611260455-1a2b3c4d');
+  const roleArn = (name: string) => `arn:aws:iam::${account}:role/${name}`;
+  const roles = new Map<string, RolePolicies>();
+  const role = (prefix: string) => roles.get(prefix) ?? expect.fail(`role ${prefix} not loaded`);
+  /** Every IAM role of the recovery stack, by logical id without its hash. */
+  let allRoles: string[] = [];
+  let monitoringRoleArn = '';
+
+  beforeAll(() => {
+    const recovery = templateOf(env, 'recovery');
+    const database = templateOf(env, 'database');
+    const others = [
+      database,
+      templateOf(env, 'backup'),
+      { template: templateOf(env, 'drRegion'), region: loadConfig(env).drRegion },
+    ];
+    allRoles = Object.keys(recovery.findResources('AWS::IAM::Role')).map((id) => id.slice(0, -8));
+    for (const prefix of allRoles) {
+      roles.set(prefix, rolePolicies(recovery, prefix, { account, region: REGION }, others));
+    }
+    // The role RDS publishes enhanced monitoring with, named as the resolver names roles (its RoleName or logical id).
+    const monitoring = Object.entries(database.findResources('AWS::IAM::Role')).filter(([id]) =>
+      id.startsWith('DatabaseMonitoringRole'),
+    );
+    expect(monitoring, 'one monitoring role in the database stack').toHaveLength(1);
+    const [monitoringId, { Properties: props }] = monitoring[0]!;
+    monitoringRoleArn = roleArn(typeof props?.RoleName === 'string' ? props.RoleName : monitoringId);
+  });
+
+  it('finds the roles of all five restore functions and of the state machine, among every role of the stack', () => {
+    expect(allRoles).toEqual(expect.arrayContaining(RESTORE_ROLES));
+    expect(allRoles.filter((p) => p.startsWith('Restore')).sort()).toEqual([...RESTORE_ROLES].sort());
+    // The drill's roles and the rest (custom resources, schedules) are in the enumeration too.
+    expect(allRoles.some((p) => p.startsWith('Drill'))).toBe(true);
+    expect(allRoles.some((p) => !p.startsWith('Drill') && !p.startsWith('Restore'))).toBe(true);
+  });
+
+  it('resolves the production instance in the Deny of every restore function role but the cutover', () => {
+    for (const prefix of GUARDED_FUNCTION_ROLES) {
+      const statements = role(prefix).policies.flatMap((p) => p.policy.Statement);
+      expect(statements, prefix).toContainEqual(
+        expect.objectContaining({ Sid: 'NeverTouchProduction', Effect: 'Deny', Resource: production }),
+      );
+    }
+  });
+
+  it('grants no restore role rds:* or *, nor any wildcard RDS action, nor NotAction or NotResource', () => {
+    for (const prefix of RESTORE_ROLES) {
+      const statements = role(prefix).policies.flatMap((p) => p.policy.Statement);
+      expect(statements.length, prefix).toBeGreaterThan(0);
+      for (const statement of statements) {
+        const text = `${prefix}: ${JSON.stringify(statement)}`;
+        if (statement.Effect !== 'Allow') continue;
+        expect(statement.NotAction, text).toBeUndefined();
+        expect(statement.NotResource, text).toBeUndefined();
+        for (const action of [statement.Action ?? []].flat()) {
+          expect(action, text).not.toBe('*');
+          expect(/^rds(-db)?:.*\*/i.test(action), text).toBe(false);
+        }
+      }
+    }
+  });
+
+  describe('the cutover role', () => {
+    it('renames production, the source under its pre-restore name and a restored instance', async () => {
+      const cutover = role(CUTOVER);
+      await expectDecision(decide(cutover, MODIFY, production), 'Allowed');
+      await expectDecision(decide(cutover, MODIFY, preRestore), 'Allowed');
+      await expectDecision(decide(cutover, MODIFY, restored, RESTORED_TAGGED), 'Allowed');
+    });
+
+    it('modifies no other instance: not an untagged one, not a drill instance, not a look-alike of production', async () => {
+      const cutover = role(CUTOVER);
+      await expectNotAllowed(decide(cutover, MODIFY, other));
+      await expectNotAllowed(decide(cutover, MODIFY, restored));
+      await expectNotAllowed(decide(cutover, MODIFY, drillInstance, DRILL_TAGGED));
+      await expectNotAllowed(decide(cutover, MODIFY, db(`authdb-${env}-copy`)));
+      await expectNotAllowed(decide(cutover, MODIFY, db(`other-db${'-pre-restore-202611260540'}`)));
+    });
+
+    it('is explicitly denied deleting, rebooting and stopping any instance, tagged restored or not', async () => {
+      const cutover = role(CUTOVER);
+      for (const action of NEVER) {
+        for (const instance of [production, preRestore, restored, other, drillInstance]) {
+          for (const context of [{}, RESTORED_TAGGED]) {
+            await expectDecision(decide(cutover, action, instance, context), 'ExplicitlyDenied');
+          }
+        }
+      }
+    });
+  });
+
+  it('lets no role of the recovery stack but the cutover modify production, even if it is tagged restored', async () => {
+    const others = allRoles.filter((p) => p !== CUTOVER);
+    expect(others.length).toBeGreaterThan(RESTORE_ROLES.length);
+    for (const prefix of others) {
+      for (const context of [{}, RESTORED_TAGGED, DRILL_TAGGED]) {
+        const decision = decide(role(prefix), MODIFY, production, context);
+        if (GUARDED_FUNCTION_ROLES.includes(prefix)) await expectDecision(decision, 'ExplicitlyDenied');
+        else await expectNotAllowed(decision);
+      }
+    }
+  });
+
+  it('lets no role of the recovery stack delete, reboot or stop production or a restored instance', async () => {
+    for (const prefix of allRoles) {
+      for (const action of NEVER) {
+        await expectNotAllowed(decide(role(prefix), action, production, RESTORED_TAGGED));
+        await expectNotAllowed(decide(role(prefix), action, restored, RESTORED_TAGGED));
+        await expectNotAllowed(decide(role(prefix), action, preRestore));
+      }
+    }
+  });
+
+  describe('the finish role', () => {
+    it('modifies restored instances only', async () => {
+      const finish = role(FINISH);
+      await expectDecision(decide(finish, MODIFY, restored, RESTORED_TAGGED), 'Allowed');
+      await expectNotAllowed(decide(finish, MODIFY, restored));
+      await expectNotAllowed(decide(finish, MODIFY, other));
+      await expectNotAllowed(decide(finish, MODIFY, drillInstance, DRILL_TAGGED));
+      await expectNotAllowed(decide(finish, MODIFY, preRestore));
+    });
+
+    it('passes the database monitoring role and no other role', async () => {
+      const finish = role(FINISH);
+      expect(monitoringRoleArn).toMatch(new RegExp(`^arn:aws:iam::${account}:role/\\S+$`));
+      await expectDecision(decide(finish, 'iam:PassRole', monitoringRoleArn), 'Allowed');
+      for (const prefix of allRoles) {
+        await expectNotAllowed(decide(finish, 'iam:PassRole', role(prefix).arn));
+      }
+      await expectNotAllowed(decide(finish, 'iam:PassRole', roleArn('Admin')));
+      await expectNotAllowed(decide(finish, 'iam:PassRole', roleArn('rds-monitoring-role')));
+      const passes = role(FINISH)
+        .policies.flatMap((p) => p.policy.Statement)
+        .filter((s) => s.Effect === 'Allow' && [s.Action ?? []].flat().some((a) => /^iam:(\*|Pass)/i.test(a)));
+      expect(passes.map((s) => s.Resource)).toEqual([monitoringRoleArn]);
+    });
+
+    it('resolves the DR-region key of replicated backups in the DR region', () => {
+      const drRegion = loadConfig(env).drRegion;
+      const keys = role(FINISH)
+        .policies.flatMap((p) => p.policy.Statement)
+        .flatMap((s) => [s.Resource ?? []].flat())
+        .filter((r) => r.includes(':kms:'));
+      expect(keys).toContainEqual(expect.stringMatching(new RegExp(`^arn:aws:kms:${drRegion}:${account}:key/`)));
+    });
+
+    it('is the only restore role that may pass the monitoring role', async () => {
+      for (const prefix of allRoles.filter((p) => p !== FINISH)) {
+        await expectNotAllowed(decide(role(prefix), 'iam:PassRole', monitoringRoleArn));
+      }
+    });
+  });
+
+  describe('the start role', () => {
+    it('restores only into new instances created with the restored tag', async () => {
+      const start = role(START);
+      for (const action of [PITR, 'rds:RestoreDBInstanceFromDBSnapshot']) {
+        await expectDecision(decide(start, action, restored, RESTORED_REQUESTED), 'Allowed');
+        await expectNotAllowed(decide(start, action, restored));
+        await expectNotAllowed(decide(start, action, restored, DRILL_REQUESTED));
+      }
+    });
+
+    it('deletes no instance, whatever its tag', async () => {
+      const start = role(START);
+      for (const instance of [production, preRestore, restored, other, drillInstance]) {
+        for (const context of [{}, RESTORED_TAGGED, DRILL_TAGGED]) {
+          await expectNotAllowed(decide(start, 'rds:DeleteDBInstance', instance, context));
+        }
+      }
+    });
+
+    // Tag-on-create can only be scoped by name: restored instances are named <source>-restored…, so the start role
+    // cannot tag production, the pre-restore source, drill instances or any other instance as restored (and is
+    // explicitly denied tagging production). An instance someone else names <source>-restored… is the residue.
+    it('cannot tag an existing instance of another name as restored', async () => {
+      const start = role(START);
+      for (const instance of [other, drillInstance, production, preRestore]) {
+        await expectNotAllowed(decide(start, 'rds:AddTagsToResource', instance, RESTORED_REQUESTED));
+      }
+    });
+
+    it('is explicitly denied tagging production, for every restore role but the cutover', async () => {
+      for (const prefix of GUARDED_FUNCTION_ROLES) {
+        await expectDecision(
+          decide(role(prefix), 'rds:AddTagsToResource', production, RESTORED_REQUESTED),
+          'ExplicitlyDenied',
+        );
+      }
+    });
+
+    it('is the only role of the stack that may restore into a restored instance', async () => {
+      for (const prefix of allRoles.filter((p) => p !== START)) {
+        await expectNotAllowed(decide(role(prefix), PITR, restored, RESTORED_REQUESTED));
+      }
+    });
+  });
+});
