@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from './encryption-key.js';
+import { ReportBucket } from './report-bucket.js';
 
 /** Reports delivered every day into the bucket. */
 export const REPORT_TEMPLATES = [
@@ -95,21 +96,14 @@ export class BackupAudit extends Construct {
       alias: props.keyAlias,
       description: `${props.name}: AWS Backup Audit Manager reports`,
     }).key;
-    this.bucket = new s3.Bucket(this, 'Reports', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      // No bucket key: every object read is then a kms:Decrypt that CloudTrail records with the object's ARN.
-      bucketKeyEnabled: false,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [
-        { expiration: props.reportRetention, noncurrentVersionExpiration: Duration.days(30) },
-        { abortIncompleteMultipartUploadAfter: Duration.days(7) },
-      ],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.bucket = new ReportBucket(this, 'Reports', {
+      key: this.key,
+      retention: props.reportRetention,
+      writtenBy: 'AWS Backup Audit Manager (one report a template a day), read by auditors',
+      whyNoReplication:
+        'Reports are derived data: AWS Backup regenerates them from its job history and AWS Config on demand ' +
+        '(StartReportJob); the bucket is versioned and retained, so a second-region copy would protect nothing new.',
+    }).bucket;
 
     // Audit Manager writes with its service-linked role, which exists only after the first report plan: a policy
     // naming it as principal would fail ("Invalid principal"), so the statements match its ARN in a condition.
@@ -157,21 +151,5 @@ export class BackupAudit extends Construct {
       });
       if (bucketPolicy.policyDependable) plan.node.addDependency(bucketPolicy.policyDependable);
     }
-
-    const bucketResource = this.bucket.node.defaultChild as s3.CfnBucket;
-    const noAccessLogs =
-      'Written only by AWS Backup Audit Manager (one report a template a day) and read by auditors: every object ' +
-      "read is a kms:Decrypt with this bucket's own key (no bucket key), which CloudTrail records with the caller " +
-      'and the object ARN; an access-log bucket could itself be neither KMS-encrypted nor logged.';
-    const noReplication =
-      'Reports are derived data: AWS Backup regenerates them from its job history and AWS Config on demand ' +
-      '(StartReportJob); the bucket is versioned and retained, so a second-region copy would protect nothing new.';
-    Validations.of(bucketResource).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-S1', reason: noAccessLogs },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled', reason: noAccessLogs },
-      { id: 'HIPAA.Security::HIPAA.Security-S3BucketLoggingEnabled', reason: noAccessLogs },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: noReplication },
-      { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: noReplication },
-    );
   }
 }
