@@ -1,14 +1,10 @@
-import {
-  type DBInstance,
-  type RDSClient,
-  RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand,
-} from '@aws-sdk/client-rds';
+import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import type { DrillPlan, RestoreRequest } from '../shared/drill.js';
 import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, tagValue } from '../shared/rds-instances.js';
-import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT, TAG_RESTORED_FROM } from '../shared/tags.js';
+import { requestRestore } from '../shared/restore-request.js';
+import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../shared/tags.js';
 
 export interface DrillRestoreConfig {
   instanceClass: string;
@@ -56,52 +52,31 @@ export async function requestDrillRestore(
   const requestedAt = deps.now().toISOString();
   const restoredFrom =
     plan.mode === 'point-in-time' ? `${plan.sourceInstanceId}@${restoreTime}` : plan.snapshot!.identifier;
-  const common = {
-    DBInstanceClass: config.instanceClass,
-    DBSubnetGroupName: config.subnetGroupName,
-    VpcSecurityGroupIds: [config.securityGroupId],
-    DBParameterGroupName: config.parameterGroupName,
-    MultiAZ: false,
-    PubliclyAccessible: false,
-    DeletionProtection: false,
-    BackupRetentionPeriod: 0,
-    EnableIAMDatabaseAuthentication: true,
-    AutoMinorVersionUpgrade: false,
-    CopyTagsToSnapshot: false,
-    Tags: [
-      { Key: TAG_PURPOSE, Value: PURPOSE_DRILL },
-      { Key: TAG_EXECUTION, Value: plan.executionArn },
-      { Key: TAG_REQUESTED_AT, Value: requestedAt },
-      { Key: TAG_RESTORED_FROM, Value: restoredFrom.slice(0, 256) },
-    ],
-  };
-  try {
-    if (plan.mode === 'point-in-time') {
-      await deps.rds.send(
-        new RestoreDBInstanceToPointInTimeCommand({
-          ...common,
-          SourceDBInstanceIdentifier: plan.sourceInstanceId,
-          TargetDBInstanceIdentifier: plan.scratchInstanceId,
-          RestoreTime: new Date(restoreTime!),
-        }),
-      );
-    } else {
-      await deps.rds.send(
-        new RestoreDBInstanceFromDBSnapshotCommand({
-          ...common,
-          DBSnapshotIdentifier: plan.snapshot!.identifier,
-          DBInstanceIdentifier: plan.scratchInstanceId,
-        }),
-      );
-    }
-  } catch (error) {
-    // A retry racing the first attempt: the instance exists now, and is ours if it carries our execution.
-    if ((error as Error).name === 'DBInstanceAlreadyExistsFault') {
-      const raced = await describeInstance(deps.rds, plan.scratchInstanceId);
-      if (raced) return alreadyRequested(raced, plan, restoreTime);
-    }
-    throw error;
-  }
+  const raced = await requestRestore(deps.rds, {
+    targetInstanceId: plan.scratchInstanceId,
+    source:
+      plan.mode === 'point-in-time'
+        ? { kind: 'point-in-time', sourceInstanceId: plan.sourceInstanceId, restoreTime }
+        : { kind: 'snapshot', snapshotIdentifier: plan.snapshot!.identifier },
+    settings: {
+      DBInstanceClass: config.instanceClass,
+      DBSubnetGroupName: config.subnetGroupName,
+      VpcSecurityGroupIds: [config.securityGroupId],
+      DBParameterGroupName: config.parameterGroupName,
+      MultiAZ: false,
+      PubliclyAccessible: false,
+      DeletionProtection: false,
+      BackupRetentionPeriod: 0,
+      EnableIAMDatabaseAuthentication: true,
+      AutoMinorVersionUpgrade: false,
+      CopyTagsToSnapshot: false,
+    },
+    purpose: PURPOSE_DRILL,
+    executionArn: plan.executionArn,
+    requestedAt,
+    restoredFrom,
+  });
+  if (raced) return alreadyRequested(raced, plan, restoreTime);
   return { instanceId: plan.scratchInstanceId, requestedAt, restoreTime, alreadyRequested: false };
 }
 

@@ -1,14 +1,10 @@
-import {
-  type DBInstance,
-  type RDSClient,
-  RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand,
-} from '@aws-sdk/client-rds';
+import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, tagValue } from '../shared/rds-instances.js';
 import type { RestorePlan, RestoreStarted } from '../shared/restore.js';
-import { PURPOSE_RESTORED, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT, TAG_RESTORED_FROM } from '../shared/tags.js';
+import { requestRestore } from '../shared/restore-request.js';
+import { PURPOSE_RESTORED, TAG_EXECUTION, TAG_REQUESTED_AT } from '../shared/tags.js';
 
 export interface StartDeps {
   rds: RDSClient;
@@ -34,59 +30,37 @@ export async function startRestore(event: unknown, deps: StartDeps): Promise<Res
     plan.mode === 'point-in-time'
       ? `${plan.sourceInstanceId}@${plan.restoreTime ?? 'latest'}`
       : plan.snapshot!.identifier;
-  const common = {
-    DBInstanceClass: plan.instanceClass,
-    DBSubnetGroupName: s.subnetGroupName,
-    VpcSecurityGroupIds: s.securityGroupIds,
-    DBParameterGroupName: s.parameterGroupName,
-    OptionGroupName: s.optionGroupName,
-    StorageType: s.storageType,
-    MultiAZ: s.multiAz,
-    PubliclyAccessible: false,
-    DeletionProtection: true,
-    BackupRetentionPeriod: s.backupRetentionDays,
-    EnableIAMDatabaseAuthentication: s.iamAuth,
-    EnableCloudwatchLogsExports: s.logExports,
-    CopyTagsToSnapshot: true,
-    AutoMinorVersionUpgrade: false,
-    // A new RDS-managed master secret, encrypted with the source's key: the old secret stays with the old instance.
-    ManageMasterUserPassword: true,
-    MasterUserSecretKmsKeyId: s.masterSecretKmsKeyId,
-    Tags: [
-      { Key: TAG_PURPOSE, Value: PURPOSE_RESTORED },
-      { Key: TAG_EXECUTION, Value: plan.executionArn },
-      { Key: TAG_REQUESTED_AT, Value: requestedAt },
-      { Key: TAG_RESTORED_FROM, Value: restoredFrom.slice(0, 256) },
-    ],
-  };
-  try {
-    if (plan.mode === 'point-in-time') {
-      await deps.rds.send(
-        new RestoreDBInstanceToPointInTimeCommand({
-          ...common,
-          SourceDBInstanceIdentifier: plan.sourceInstanceId,
-          TargetDBInstanceIdentifier: plan.targetInstanceId,
-          ...(plan.useLatestRestorableTime
-            ? { UseLatestRestorableTime: true }
-            : { RestoreTime: new Date(plan.restoreTime!) }),
-        }),
-      );
-    } else {
-      await deps.rds.send(
-        new RestoreDBInstanceFromDBSnapshotCommand({
-          ...common,
-          DBSnapshotIdentifier: plan.snapshot!.identifier,
-          DBInstanceIdentifier: plan.targetInstanceId,
-        }),
-      );
-    }
-  } catch (error) {
-    if ((error as Error).name === 'DBInstanceAlreadyExistsFault') {
-      const raced = await describeInstance(deps.rds, plan.targetInstanceId);
-      if (raced) return alreadyRequested(raced, plan);
-    }
-    throw error;
-  }
+  const raced = await requestRestore(deps.rds, {
+    targetInstanceId: plan.targetInstanceId,
+    source:
+      plan.mode === 'point-in-time'
+        ? { kind: 'point-in-time', sourceInstanceId: plan.sourceInstanceId, restoreTime: plan.restoreTime }
+        : { kind: 'snapshot', snapshotIdentifier: plan.snapshot!.identifier },
+    settings: {
+      DBInstanceClass: plan.instanceClass,
+      DBSubnetGroupName: s.subnetGroupName,
+      VpcSecurityGroupIds: s.securityGroupIds,
+      DBParameterGroupName: s.parameterGroupName,
+      OptionGroupName: s.optionGroupName,
+      StorageType: s.storageType,
+      MultiAZ: s.multiAz,
+      PubliclyAccessible: false,
+      DeletionProtection: true,
+      BackupRetentionPeriod: s.backupRetentionDays,
+      EnableIAMDatabaseAuthentication: s.iamAuth,
+      EnableCloudwatchLogsExports: s.logExports,
+      CopyTagsToSnapshot: true,
+      AutoMinorVersionUpgrade: false,
+      // A new RDS-managed master secret, encrypted with the source's key: the old secret stays with the old instance.
+      ManageMasterUserPassword: true,
+      MasterUserSecretKmsKeyId: s.masterSecretKmsKeyId,
+    },
+    purpose: PURPOSE_RESTORED,
+    executionArn: plan.executionArn,
+    requestedAt,
+    restoredFrom,
+  });
+  if (raced) return alreadyRequested(raced, plan);
   return { instanceId: plan.targetInstanceId, requestedAt, asOf: asOf(plan, requestedAt), alreadyRequested: false };
 }
 

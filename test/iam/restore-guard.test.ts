@@ -1,8 +1,8 @@
-import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/load.js';
 import { templateOf } from '../support/app.js';
 import { type RolePolicies, rolePolicies } from '../support/iam-policies.js';
+import { decide, expectDecision, expectNotAllowed } from '../support/iam-simulation.js';
 
 /**
  * The restore workflow's IAM guard, evaluated by an IAM policy simulator on the synthesized roles: only the cutover
@@ -27,51 +27,6 @@ const RESTORED_TAGGED = { 'aws:ResourceTag/authdb-dr:purpose': 'restored' };
 const DRILL_TAGGED = { 'aws:ResourceTag/authdb-dr:purpose': 'drill-scratch' };
 const RESTORED_REQUESTED = { 'aws:RequestTag/authdb-dr:purpose': 'restored' };
 const DRILL_REQUESTED = { 'aws:RequestTag/authdb-dr:purpose': 'drill-scratch' };
-
-interface Decision {
-  result: EvaluationResult;
-  /** What was asked and why the simulator decided so, for failure messages. */
-  why: string;
-}
-
-async function decide(
-  role: RolePolicies,
-  action: string,
-  resource: string,
-  context: Record<string, string> = {},
-): Promise<Decision> {
-  const account = role.arn.split(':')[4]!;
-  const response = await runSimulation(
-    {
-      request: { principal: role.arn, action, resource: { resource, accountId: account }, contextVariables: context },
-      identityPolicies: role.policies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    {},
-  );
-  const asked = `${role.logicalId}: ${action} on ${resource} with ${JSON.stringify(context)}`;
-  if (response.resultType === 'error') throw new Error(`${asked}: simulation error ${JSON.stringify(response.errors)}`);
-  if (response.resultType !== 'single') throw new Error(`${asked}: expected one resource, got ${response.resultType}`);
-  const { analysis, ignoredContextKeys = [] } = response.result;
-  // A context key the simulator drops would make a tag condition vacuous: the test would prove nothing.
-  if (ignoredContextKeys.length > 0) throw new Error(`${asked}: simulator ignored ${ignoredContextKeys}`);
-  const identity = analysis.identityAnalysis;
-  const sids = (list: { explain: { identifier: string } }[] | undefined) =>
-    list?.map((s) => (/^\d+$/.test(s.explain.identifier) ? `#${s.explain.identifier}` : s.explain.identifier));
-  const why = `${asked} => ${response.overallResult} (deny: ${sids(identity?.denyStatements)}, allow: ${sids(identity?.allowStatements)})`;
-  return { result: response.overallResult, why };
-}
-
-async function expectDecision(decision: Promise<Decision>, expected: EvaluationResult): Promise<void> {
-  const { result, why } = await decision;
-  expect(result, why).toBe(expected);
-}
-
-async function expectNotAllowed(decision: Promise<Decision>): Promise<void> {
-  const { result, why } = await decision;
-  expect(result, why).not.toBe('Allowed');
-}
 
 describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
   const account = ACCOUNTS[env];
