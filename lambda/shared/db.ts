@@ -16,7 +16,7 @@ declare const verifiedTls: unique symbol;
 
 /**
  * TLS settings that verify the server certificate and its host name. Only `tlsOptions` makes one, so code that
- * connects cannot ask for `rejectUnauthorized: false`.
+ * connects cannot turn certificate verification off.
  */
 export interface VerifiedTlsOptions {
   readonly rejectUnauthorized: true;
