@@ -1,11 +1,9 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import type { DrillState } from '../shared/drill.js';
 import { parseInput } from '../shared/errors.js';
-import { type MetricsPort, minutes, publishReport, reportKey, seconds } from '../shared/reporting.js';
+import { type MetricsPort, minutes, publishReport, type ReportDeps, reportKey, seconds } from '../shared/reporting.js';
 
-export type { MetricsPort };
+export type { MetricsPort, ReportDeps };
 
 export interface ReportConfig {
   environment: string;
@@ -13,13 +11,6 @@ export interface ReportConfig {
   topicArn: string;
   rtoTargetSeconds: number;
   rpoTargetSeconds: number;
-}
-
-export interface ReportDeps {
-  s3: S3Client;
-  sns: SNSClient;
-  metrics: MetricsPort;
-  now: () => Date;
 }
 
 export interface DrillReport {

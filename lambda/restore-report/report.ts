@@ -1,8 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { parseInput } from '../shared/errors.js';
-import { type MetricsPort, minutes, publishReport, reportKey, seconds } from '../shared/reporting.js';
+import { minutes, publishReport, type ReportDeps, reportKey, seconds } from '../shared/reporting.js';
 import type { RestoreState } from '../shared/restore.js';
 
 export interface RestoreReportConfig {
@@ -12,12 +10,7 @@ export interface RestoreReportConfig {
   rtoTargetSeconds: number;
 }
 
-export interface RestoreReportDeps {
-  s3: S3Client;
-  sns: SNSClient;
-  metrics: MetricsPort;
-  now: () => Date;
-}
+export type RestoreReportDeps = ReportDeps;
 
 export interface RestoreReport {
   kind: 'restore';
@@ -104,7 +97,7 @@ export async function reportRestore(event: unknown, config: RestoreReportConfig,
     deps.metrics.addMetric('RestoreRtoSeconds', 'Seconds', report.rto.totalSeconds);
   deps.metrics.publishStoredMetrics();
   const lines = [
-    `Restore ${report.outcome} (${report.mode}) of ${report.sourceInstanceId} into ${plainTarget(state)} in ${report.environment}.`,
+    `Restore ${report.outcome} (${report.mode}) of ${report.sourceInstanceId} into ${state.plan.targetInstanceId} in ${report.environment}.`,
     report.error ? `Error: ${report.error.Error}: ${report.error.Cause}` : undefined,
     `Execution: ${report.execution.arn}`,
     `Time: restore ${minutes(report.rto.restoreSeconds)}, to verified ${minutes(report.rto.totalSeconds)} (target ${minutes(config.rtoTargetSeconds)})`,
@@ -115,14 +108,10 @@ export async function reportRestore(event: unknown, config: RestoreReportConfig,
     `Report: s3://${config.bucket}/${key}`,
   ];
   await publishReport(deps, { bucket: config.bucket, key, topicArn: config.topicArn }, report, {
-    subject: `[authdb-dr ${report.environment}] restore ${report.outcome}: ${report.sourceInstanceId} -> ${plainTarget(state)}`,
+    subject: `[authdb-dr ${report.environment}] restore ${report.outcome}: ${report.sourceInstanceId} -> ${state.plan.targetInstanceId}`,
     message: lines.filter((l) => l !== undefined).join('\n'),
   });
   return { reportKey: key, outcome: report.outcome };
-}
-
-function plainTarget(state: RestoreState): string {
-  return state.plan.targetInstanceId;
 }
 
 function cutoverText(c: RestoreReport['cutover']): string {

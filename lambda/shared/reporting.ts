@@ -12,6 +12,12 @@ export interface ReportSink {
   sns: SNSClient;
 }
 
+/** What a report function writes to and records with. */
+export interface ReportDeps extends ReportSink {
+  metrics: MetricsPort;
+  now: () => Date;
+}
+
 /** `<kind>/<env>/<yyyy>/<mm>/<execution name>.json`, from the execution's start. */
 export function reportKey(kind: 'drills' | 'restores', environment: string, startedAt: string, executionName: string) {
   return `${kind}/${environment}/${startedAt.slice(0, 7).replace('-', '/')}/${executionName}.json`;
