@@ -15,7 +15,7 @@ if (!fs.existsSync(bundle)) {
 // Output into a closed pipe (`authdb-dr --help | head -1`) ends quietly: the reader has what it wanted.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error && error.code === 'EPIPE') process.exit(0);
+    if (error?.code === 'EPIPE') process.exit(0);
     throw error;
   });
 }
@@ -38,7 +38,7 @@ main(process.argv.slice(2), version).then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`${(error && error.stack) || error}\n`);
+    process.stderr.write(`${error?.stack ?? error}\n`);
     process.exitCode = 1;
   },
 );
