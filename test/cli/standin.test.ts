@@ -493,3 +493,41 @@ describe('runs where operators are', () => {
     expect(closed.code).toBe(0);
   });
 });
+
+describe('tolerant of output shapes', () => {
+  it('prints what it can from an output with fields missing or added, and says what it could not read', async () => {
+    const e = execution('restore', 'r-odd');
+    e.output = {
+      plan: { targetInstanceId: 'authdb-dev-restored-9', futureField: { x: 1 } },
+      somethingNew: true,
+      target: 'oops',
+    };
+    const run = await cli(['status', '--env', 'dev', 'r-odd']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Unread output:\s+target: /);
+    expect(run.stdout).toMatch(/Report:\s+restores\/dev\/\d{4}\/\d\d\/r-odd\.json/);
+  });
+
+  it('a network failure (nothing listening) is exit 3 too', async () => {
+    const saved = endpoint;
+    endpoint = 'http://127.0.0.1:9';
+    try {
+      const run = await cli(['executions', '--env', 'dev']);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/Could not list the restore executions for environment dev .*\n {2}\(network: /);
+    } finally {
+      endpoint = saved;
+    }
+  });
+
+  it('npx --no -- authdb-dr runs the checkout without asking the registry', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync('npx', ['--no', '--', 'authdb-dr', '--version'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_offline: 'true' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    expect(out.trim()).toBe(require('../../package.json').version);
+  });
+});
