@@ -3,7 +3,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, Option } from 'commander';
 import { knownEnvironments, loadConfig } from '../lib/config/load.js';
-import { describeError } from './aws-errors.js';
+import { describeError, failureKind } from './aws-errors.js';
 import { registerDrill } from './commands/drill.js';
 import { registerExecutions } from './commands/executions.js';
 import { registerInfo } from './commands/info.js';
@@ -97,7 +97,8 @@ export async function run(argv: readonly string[], deps: CliDeps, version?: stri
       return EXIT.unobserved;
     }
     deps.err(`${describeError(error)}\n`);
-    return EXIT.failed;
+    // An SDK failure to observe that no command classified (credentials, network, throttling) is still exit 3.
+    return failureKind(error) === 'request' ? EXIT.failed : EXIT.unobserved;
   }
 }
 

@@ -62,8 +62,13 @@ async function section<T>(
   }
 }
 
+function clients(deps: CliDeps) {
+  if (!deps.rds || !deps.backup) throw new Error('info needs RDS and AWS Backup clients (CliDeps.rds, CliDeps.backup)');
+  return { rds: deps.rds, backup: deps.backup };
+}
+
 async function windowIn(deps: CliDeps, env: Environment, region: string) {
-  const rds = deps.rds!(region);
+  const rds = clients(deps).rds(region);
   return section(env, `read the automated backups in ${region}`, async () => {
     const out = await rds.send(
       new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: env.sourceInstanceId }),
@@ -86,7 +91,7 @@ async function windowIn(deps: CliDeps, env: Environment, region: string) {
 /** Everything an operator looks up before a restore, for one environment. */
 export async function environmentInfo(deps: CliDeps, env: Environment): Promise<EnvironmentInfo> {
   const { primaryRegion, drRegion, account } = env.config;
-  const rds = deps.rds!(primaryRegion);
+  const rds = clients(deps).rds(primaryRegion);
   const instance = await section(env, `describe ${env.sourceInstanceId}`, async () => {
     const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: env.sourceInstanceId }));
     return out.DBInstances?.[0];
@@ -112,9 +117,9 @@ export async function environmentInfo(deps: CliDeps, env: Environment): Promise<
   ] as const) {
     const name = `authdb-dr-${env.name}-${which}`;
     const points = await section(env, `list the recovery points in vault ${name} (${region})`, async () => {
-      const out = await deps.backup!(region).send(
-        new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: name, ByResourceType: 'RDS' }),
-      );
+      const out = await clients(deps)
+        .backup(region)
+        .send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: name, ByResourceType: 'RDS' }));
       return (out.RecoveryPoints ?? [])
         .sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0))
         .slice(0, NEWEST)
