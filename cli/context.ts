@@ -1,10 +1,15 @@
+import type { BackupClient } from '@aws-sdk/client-backup';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { z } from 'zod';
 import { describeIssues } from '../lambda/shared/errors.js';
 import type { EnvironmentConfig } from '../lib/config/schema.js';
 
-/** Exit codes: 0 success, 1 failed (the execution, or an AWS call), 2 bad flags or bad input. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes: 0 success, 1 the workflow failed (or AWS refused the request), 2 bad flags or bad input, 3 the CLI
+ * could not observe (credentials, network, throttling) while the execution may still run.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unobserved: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Everything the CLI touches outside itself, injectable for tests. */
@@ -21,6 +26,37 @@ export interface CliDeps {
   /** Environment names `--env` accepts, and the validated configuration of one. */
   environments: () => string[];
   config: (name: string) => EnvironmentConfig;
+  /** RDS and AWS Backup clients for a region (look-ups and dry-run checks); optional for tests of other commands. */
+  rds?: (region: string) => RDSClient;
+  backup?: (region: string) => BackupClient;
+  /** The global flags (--profile, --region, --output), filled in before a command runs. */
+  settings?: GlobalSettings;
+  /** Runs `handler` on Ctrl-C (SIGINT) until the returned function is called. */
+  onInterrupt?: (handler: () => void) => () => void;
+}
+
+export interface GlobalSettings {
+  profile?: string;
+  region?: string;
+  output: 'text' | 'json';
+}
+
+export function settingsOf(deps: CliDeps): GlobalSettings {
+  return deps.settings ?? { output: 'text' };
+}
+
+/**
+ * The CLI could not observe AWS (credentials, network, throttling): exit 3, with the command that re-attaches when
+ * an execution may still be running.
+ */
+export class ObservationError extends Error {
+  constructor(
+    message: string,
+    readonly reattach?: string,
+  ) {
+    super(message);
+    this.name = 'ObservationError';
+  }
 }
 
 /** Bad flags or bad input: the message goes to stderr and the CLI exits 2. */
@@ -36,7 +72,14 @@ export type WorkflowKind = 'drill' | 'restore';
 export interface Environment {
   name: string;
   config: EnvironmentConfig;
-  /** `arn:aws:states:<primaryRegion>:<account>:stateMachine:authdb-dr-<env>-<kind>`. */
+  /** The region the CLI talks to: the primary region, or the DR region with `--region`. */
+  region: string;
+  partition: string;
+  /** The environment's database, `authdb-<env>` (the only source a restore or drill accepts). */
+  sourceInstanceId: string;
+  /** `--profile`, when given: named in credential errors. */
+  profile?: string;
+  /** `arn:aws:states:<region>:<account>:stateMachine:authdb-dr-<env>-<kind>`. */
   stateMachineArn: (kind: WorkflowKind) => string;
 }
 
@@ -50,17 +93,31 @@ export function resolveEnvironment(deps: CliDeps, name: string): Environment {
     throw new UsageError(`Unknown environment "${name}"; allowed: ${known.join(', ')}`);
   }
   const config = deps.config(name);
-  const partition = config.primaryRegion.startsWith('cn-')
-    ? 'aws-cn'
-    : config.primaryRegion.includes('-gov-')
-      ? 'aws-us-gov'
-      : 'aws';
+  const settings = settingsOf(deps);
+  const region = settings.region ?? config.primaryRegion;
+  if (region !== config.primaryRegion && region !== config.drRegion) {
+    throw new UsageError(
+      `--region = ${JSON.stringify(region)}; allowed: ${config.primaryRegion} (primary) or ${config.drRegion} (DR) ` +
+        `for environment ${name}`,
+    );
+  }
+  const partition = region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : 'aws';
   return {
     name,
     config,
+    region,
+    partition,
+    sourceInstanceId: `authdb-${name}`,
+    ...(settings.profile ? { profile: settings.profile } : {}),
     stateMachineArn: (kind) =>
-      `arn:${partition}:states:${config.primaryRegion}:${config.account}:stateMachine:${stateMachineName(name, kind)}`,
+      `arn:${partition}:states:${region}:${config.account}:stateMachine:${stateMachineName(name, kind)}`,
   };
+}
+
+/** `environment prod (account 333333333333, region ap-northeast-2, profile ops)`: what credentials must reach. */
+export function expectedTarget(env: Environment): string {
+  const profile = env.profile ? `, profile ${env.profile}` : '';
+  return `environment ${env.name} (account ${env.config.account}, region ${env.region}${profile})`;
 }
 
 export interface ExecutionArn {
@@ -85,10 +142,10 @@ export function parseExecutionArn(env: Environment, arn: string): ExecutionArn {
   }
   const [, region, account, stateMachine, name] = match as unknown as [string, string, string, string, string];
   const ours = [stateMachineName(env.name, 'drill'), stateMachineName(env.name, 'restore')];
-  if (region !== env.config.primaryRegion || account !== env.config.account || !ours.includes(stateMachine)) {
+  if (region !== env.region || account !== env.config.account || !ours.includes(stateMachine)) {
     throw new UsageError(
       `execution = ${JSON.stringify(arn)}; allowed: an execution of ${ours.join(' or ')} in ` +
-        `${env.config.primaryRegion}, account ${env.config.account} (environment ${env.name})`,
+        `${env.region}, account ${env.config.account} (environment ${env.name})`,
     );
   }
   return { arn, region, account, stateMachine, name };

@@ -3,6 +3,7 @@ import { type RestoreInput, restoreInputSchema } from '../../lambda/shared/resto
 import { type CliDeps, type Environment, type ExitCode, invalidInput, resolveEnvironment } from '../context.js';
 import { envOption, type StartFlags, startOptions } from '../options.js';
 import { startWorkflow } from '../start.js';
+import { normalizeTime } from '../time.js';
 
 const FLAGS = {
   sourceInstanceId: '--source',
@@ -27,7 +28,9 @@ interface RestoreFlags extends StartFlags {
 /** The restore workflow's input from flags: only the flags given, so the schema sees exactly what was asked. */
 export function restoreInputFromFlags(flags: RestoreFlags): Record<string, unknown> {
   const input: Record<string, unknown> = { sourceInstanceId: flags.source };
-  if (flags.time !== undefined) input.restoreTime = flags.time;
+  // psql/pgBackRest forms become ISO 8601; anything else goes to the schema as typed, which names what is allowed.
+  if (flags.time !== undefined)
+    input.restoreTime = flags.time === 'latest' ? 'latest' : (normalizeTime(flags.time) ?? flags.time);
   if (flags.snapshot !== undefined) input.snapshotIdentifier = flags.snapshot;
   if (flags.recoveryPoint !== undefined) input.recoveryPointArn = flags.recoveryPoint;
   input.targetInstanceId = flags.target;
@@ -71,7 +74,11 @@ export function registerRestore(program: Command, deps: CliDeps, done: (action: 
         '(and, with --cutover-confirm, switch over to it)',
     )
     .requiredOption('--source <id>', 'source DB instance identifier')
-    .option('--time <iso|latest>', 'point in time with a zone (2026-11-25T17:55:00Z, +09:00), or "latest"')
+    .option(
+      '--time <time|latest>',
+      'point in time with a zone: ISO 8601 (2026-11-25T17:55:00Z, 2026-11-26T02:55:00+09:00) or psql form ' +
+        '("2026-11-26 02:55:00+09", +0900, seconds optional); or "latest"',
+    )
     .option('--snapshot <id>', 'snapshot identifier to restore')
     .option('--recovery-point <arn>', 'AWS Backup recovery point ARN (of the RDS database) to restore')
     .requiredOption('--target <id>', 'identifier of the new instance (never the source)')

@@ -1,8 +1,21 @@
-import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { type CliDeps, EXIT, type ExitCode, parseExecutionArn, print, resolveEnvironment } from '../context.js';
-import { clip, elapsedLine, isoSeconds } from '../format.js';
+import { describeExecution, findExecution } from '../aws.js';
+import {
+  type CliDeps,
+  type Environment,
+  EXIT,
+  type ExecutionArn,
+  type ExitCode,
+  print,
+  resolveEnvironment,
+  settingsOf,
+  type WorkflowKind,
+} from '../context.js';
+import { clip, elapsedLine } from '../format.js';
 import { envOption } from '../options.js';
+import { type ExecutionResult, executionResult, resultLines } from '../results.js';
+import { bothZones } from '../time.js';
 
 /** 0 while running or after success, 1 after FAILED, TIMED_OUT, ABORTED (or PENDING_REDRIVE). */
 export function statusExitCode(status: string | undefined): ExitCode {
@@ -14,29 +27,82 @@ export function elapsedMs(execution: DescribeExecutionCommandOutput, now: Date):
   return (execution.stopDate ?? now).getTime() - start;
 }
 
+export function workflowOf(execution: ExecutionArn): WorkflowKind {
+  return execution.stateMachine.endsWith('-restore') ? 'restore' : 'drill';
+}
+
+/** What a finished execution produced; undefined while it runs. */
+export function resultOf(
+  env: Environment,
+  execution: ExecutionArn,
+  described: DescribeExecutionCommandOutput,
+): ExecutionResult | undefined {
+  if (described.status === 'RUNNING') return undefined;
+  return executionResult(env, {
+    kind: workflowOf(execution),
+    name: execution.name,
+    startDate: described.startDate,
+    output: described.output,
+  });
+}
+
+/** The `--output json` document of an execution (status, and the end of watch). */
+export function executionDocument(
+  env: Environment,
+  execution: ExecutionArn,
+  described: DescribeExecutionCommandOutput,
+  now: Date,
+) {
+  return {
+    environment: env.name,
+    execution: execution.arn,
+    name: execution.name,
+    workflow: workflowOf(execution),
+    status: described.status ?? 'UNKNOWN',
+    startedAt: described.startDate?.toISOString(),
+    stoppedAt: described.stopDate?.toISOString(),
+    elapsedSeconds: Math.round(elapsedMs(described, now) / 1000),
+    rtoTargetSeconds: env.config.targets.rtoMinutes * 60,
+    ...(described.error ? { error: described.error } : {}),
+    ...(described.cause ? { cause: described.cause } : {}),
+    ...(described.status !== 'RUNNING' ? { result: resultOf(env, execution, described) } : {}),
+  };
+}
+
 export function registerStatus(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
   const status = program
     .command('status')
-    .description('show an execution: status, start/stop, elapsed against the RTO target, error when it failed')
-    .argument('<execution>', 'execution ARN (printed by drill start / restore start)');
-  envOption(status, deps).action((arn: string, flags: { env: string }) =>
+    .description(
+      'show an execution: status, start/stop, elapsed against the RTO target, error when it failed, and what it ' +
+        'produced (instance, endpoint, recovery point, row counts, cutover, report)',
+    )
+    .argument('<execution>', 'execution name or ARN (printed by drill start / restore start, listed by executions)');
+  envOption(status, deps).action((text: string, flags: { env: string }) =>
     done(
       (async () => {
         const env = resolveEnvironment(deps, flags.env);
-        const execution = parseExecutionArn(env, arn);
-        const client = deps.sfn(env.config.primaryRegion);
-        const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.arn }));
+        const execution = await findExecution(deps, env, text);
+        const described = await describeExecution(deps, env, execution);
+        if (settingsOf(deps).output === 'json') {
+          print(deps, JSON.stringify(executionDocument(env, execution, described, deps.now()), null, 2));
+          return statusExitCode(described.status);
+        }
         const rows: [string, string][] = [
           ['Execution', execution.arn],
           ['State machine', execution.stateMachine],
           ['Status', described.status ?? 'UNKNOWN'],
-          ['Started', isoSeconds(described.startDate)],
-          ['Stopped', isoSeconds(described.stopDate)],
+          ['Started', bothZones(described.startDate)],
+          ['Stopped', bothZones(described.stopDate)],
           ['Elapsed', elapsedLine(elapsedMs(described, deps.now()), env.config.targets.rtoMinutes)],
         ];
         if (described.error) rows.push(['Error', described.error]);
         if (described.cause) rows.push(['Cause', clip(described.cause, 1000)]);
         for (const [label, value] of rows) print(deps, `${`${label}:`.padEnd(15)}${value}`);
+        const result = resultOf(env, execution, described);
+        if (result) {
+          print(deps, 'Result:');
+          for (const line of resultLines(result)) print(deps, `  ${line}`);
+        }
         return statusExitCode(described.status);
       })(),
     ),

@@ -5,19 +5,20 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
+import { findExecution, observe, reattachCommand } from '../aws.js';
 import {
   type CliDeps,
   type Environment,
   EXIT,
   type ExecutionArn,
   type ExitCode,
-  parseExecutionArn,
-  print,
   resolveEnvironment,
+  settingsOf,
 } from '../context.js';
 import { clip, currentState, elapsedLine, eventDetails, formatDuration, formatMinutes, isoSeconds } from '../format.js';
 import { envOption, intervalOption } from '../options.js';
-import { elapsedMs } from './status.js';
+import { resultLines } from '../results.js';
+import { elapsedMs, executionDocument, resultOf } from './status.js';
 
 /** Events asked for per poll (newest first), and how many of them the display shows. */
 const HISTORY_PAGE = 20;
@@ -71,8 +72,10 @@ function summary(described: DescribeExecutionCommandOutput, elapsed: number, rto
 
 /**
  * Polls DescribeExecution and the newest history events until the execution ends: current state, elapsed time
- * against the RTO target, last events. On a TTY the block is redrawn in place; otherwise only changes are printed,
- * line by line. Exit 0 if the execution SUCCEEDED, else 1.
+ * against the RTO target, last events; at the end, what the execution produced. On a TTY the block is redrawn in
+ * place; otherwise only changes are printed, line by line (with `--output json`, progress goes to stderr and the
+ * final document to stdout). Exit 0 if the execution SUCCEEDED, 1 if it did not, 3 if the CLI lost sight of it
+ * (credentials, network, throttling; the re-attach command is printed, as on Ctrl-C).
  */
 export async function watchExecution(
   deps: CliDeps,
@@ -80,7 +83,28 @@ export async function watchExecution(
   execution: ExecutionArn,
   intervalSeconds: number,
 ): Promise<ExitCode> {
-  const client = deps.sfn(env.config.primaryRegion);
+  const reattach = reattachCommand(env, execution);
+  const stop = deps.onInterrupt?.(() => {
+    deps.err(`\nStopped watching; the execution keeps running. Re-attach with:\n  ${reattach}\n`);
+  });
+  try {
+    return await poll(deps, env, execution, intervalSeconds, reattach);
+  } finally {
+    stop?.();
+  }
+}
+
+async function poll(
+  deps: CliDeps,
+  env: Environment,
+  execution: ExecutionArn,
+  intervalSeconds: number,
+  reattach: string,
+): Promise<ExitCode> {
+  const client = deps.sfn(env.region);
+  const json = settingsOf(deps).output === 'json';
+  // With --output json, stdout carries only the final document.
+  const print = (_deps: CliDeps, text = '') => (json ? deps.err : deps.out)(`${text}\n`);
   const rto = env.config.targets.rtoMinutes;
   const log = new EventLog();
   let state: string | undefined;
@@ -90,14 +114,25 @@ export async function watchExecution(
   if (!deps.tty) print(deps, `Watching ${execution.stateMachine} ${execution.name} (RTO target ${formatMinutes(rto)})`);
 
   for (;;) {
-    const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.arn }));
-    const history = await client.send(
-      new GetExecutionHistoryCommand({
-        executionArn: execution.arn,
-        reverseOrder: true,
-        maxResults: HISTORY_PAGE,
-        includeExecutionData: false,
-      }),
+    const described = await observe(
+      env,
+      `describe execution ${execution.name}`,
+      () => client.send(new DescribeExecutionCommand({ executionArn: execution.arn })),
+      reattach,
+    );
+    const history = await observe(
+      env,
+      `read the history of ${execution.name}`,
+      () =>
+        client.send(
+          new GetExecutionHistoryCommand({
+            executionArn: execution.arn,
+            reverseOrder: true,
+            maxResults: HISTORY_PAGE,
+            includeExecutionData: false,
+          }),
+        ),
+      reattach,
     );
     const events = [...(history.events ?? [])].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
     log.learn(events);
@@ -108,7 +143,7 @@ export async function watchExecution(
     const statusLine = `${status}  state ${state ?? '-'}  ${elapsedLine(elapsed, rto)}`;
     const ended = status !== 'RUNNING';
 
-    if (deps.tty) {
+    if (deps.tty && !json) {
       const lines = [
         `${execution.stateMachine}  ${execution.name}`,
         statusLine,
@@ -135,6 +170,12 @@ export async function watchExecution(
 
     if (ended) {
       for (const line of summary(described, elapsed, rto)) print(deps, line);
+      if (json) {
+        deps.out(`${JSON.stringify(executionDocument(env, execution, described, now), null, 2)}\n`);
+      } else {
+        const result = resultOf(env, execution, described);
+        if (result) for (const line of resultLines(result)) print(deps, line);
+      }
       return status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
     }
     await deps.sleep(intervalSeconds * 1000);
@@ -144,14 +185,18 @@ export async function watchExecution(
 export function registerWatch(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
   const watch = program
     .command('watch')
-    .description('follow an execution live until it ends: current state, elapsed vs RTO target, last events')
-    .argument('<execution>', 'execution ARN (printed by drill start / restore start)');
+    .description(
+      'follow an execution live until it ends (current state, elapsed vs RTO target, last events), then print what ' +
+        'it produced',
+    )
+    .argument('<execution>', 'execution name or ARN (printed by drill start / restore start, listed by executions)');
   envOption(watch, deps);
-  intervalOption(watch).action((arn: string, flags: { env: string; interval: number }) =>
+  intervalOption(watch).action((text: string, flags: { env: string; interval: number }) =>
     done(
       (async () => {
         const env = resolveEnvironment(deps, flags.env);
-        return watchExecution(deps, env, parseExecutionArn(env, arn), flags.interval);
+        const execution = await findExecution(deps, env, text);
+        return watchExecution(deps, env, execution, flags.interval);
       })(),
     ),
   );

@@ -463,7 +463,7 @@ describe('status', () => {
   });
 
   it('a malformed ARN, or one of another environment, exits 2 without calling AWS', async () => {
-    for (const arn of ['not-an-arn', DRILL_SM, DRILL_EXEC.replace(':authdb-dr-dev-drill:', ':other:')]) {
+    for (const arn of ['not an arn', DRILL_SM, DRILL_EXEC.replace(':authdb-dr-dev-drill:', ':other:')]) {
       const h = harness();
       expect(await run(['status', '--env', 'dev', arn], h.deps)).toBe(2);
       expect(h.stderr()).toMatch(/^execution = /);

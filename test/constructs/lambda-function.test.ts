@@ -130,4 +130,18 @@ describe('LambdaFunction', () => {
     expect(code).toContain('echo');
     expect(code.split('\n').length).toBeLessThan(5);
   });
+
+  it('bundles the ES module builds of the AWS SDK, so esbuild drops the commands a function does not use', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'authdb-bundle-'));
+    const app = new App({ outdir });
+    build(app, { entry: path.join(__dirname, '..', 'fixtures', 'rds-client') });
+    app.synth();
+    const bundle = readdirSync(outdir)
+      .map((d) => path.join(outdir, d, 'index.js'))
+      .find((f) => existsSync(f));
+    const code = readFileSync(bundle!, 'utf8');
+    expect(code).toContain('DescribeDBInstances');
+    // The CommonJS build is one file holding every RDS command; from the ES module build only the used one remains.
+    expect(code).not.toContain('RestoreDBInstanceFromS3');
+  });
 });
