@@ -1,6 +1,6 @@
 import '../test/setup.js'; // Promise.withResolvers for aws-local-stepfunctions on Node.js 20
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -63,6 +63,8 @@ export interface LocalDrillResult {
   /** The summary the report function sent to the alert topic (the e-mail in AWS). */
   summary?: string;
   executionName: string;
+  /** Where this run's clusters lived; gone after the run (but what `kept` names). */
+  runDir: string;
   kept?: KeptCluster;
 }
 
@@ -164,7 +166,9 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
 
   try {
     const tls = await createTlsMaterial(join(runDir, 'tls'));
-    say(`starting the source: PostgreSQL 15 with WAL archiving (${environment}: ${db.DBInstanceIdentifier})`);
+    say(
+      `starting the source: PostgreSQL 15 with WAL archiving (${environment}: ${db.DBInstanceIdentifier}) in ${runDir}`,
+    );
     source = await startPostgres({ archive: true, walSegmentMb: 1, parentDir: runDir });
     hook();
     sourcePort = source.port;
@@ -328,6 +332,7 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
       reportPath,
       summary: standIn.published.at(-1)?.message,
       executionName,
+      runDir,
     };
     keepOnStop = (kept) => {
       keptDataDir = kept.server.dataDir;
@@ -357,8 +362,8 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
     await source?.stop();
     if (keptDataDir) {
       // Keep the restored cluster and the CA that signs its certificate; the rest goes.
-      for (const entry of ['tls/ca.key', 'tls/server.key', 'tls/server.csr']) {
-        rmSync(join(runDir, entry), { force: true });
+      for (const entry of readdirSync(join(runDir, 'tls')).filter((name) => name !== 'ca.pem')) {
+        rmSync(join(runDir, 'tls', entry), { force: true });
       }
     } else {
       rmSync(runDir, { recursive: true, force: true });

@@ -70,7 +70,13 @@ beforeAll(async () => {
   await source.psql('CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL)', 'authdb');
   await source.psql(`INSERT INTO users (email) SELECT 'before' || i FROM generate_series(1, 10) i`, 'authdb');
   const baseBackupDir = await source.baseBackup();
-  rds = new LocalRds({ region: REGION, account: ACCOUNT, parentDir, shipIntervalMs: 300, onEvent: (e) => events.push(e) });
+  rds = new LocalRds({
+    region: REGION,
+    account: ACCOUNT,
+    parentDir,
+    shipIntervalMs: 300,
+    onEvent: (e) => events.push(e),
+  });
   rds.addSource({
     id: SOURCE,
     server: source,
@@ -160,9 +166,9 @@ describe('RDS stand-in', () => {
     expect(restored.VpcSecurityGroups).toEqual([{ VpcSecurityGroupId: 'sg-1', Status: 'active' }]);
     const server = rds.serverOf(id)!;
     expect(restored.Endpoint).toEqual({ Address: '127.0.0.1', Port: server.port, HostedZoneId: 'LOCAL' });
-    expect(await server.psql(`SELECT count(*) FILTER (WHERE email LIKE 'before%'), count(*) FROM users`, 'authdb')).toBe(
-      '10|10',
-    );
+    expect(
+      await server.psql(`SELECT count(*) FILTER (WHERE email LIKE 'before%'), count(*) FROM users`, 'authdb'),
+    ).toBe('10|10');
     expect(await source.psql('SELECT count(*) FROM users', 'authdb')).toBe('17');
 
     const arn = rds.arnOf(id);
@@ -200,12 +206,12 @@ describe('RDS stand-in', () => {
       name: 'InvalidRestoreFault',
     });
     await expect(restore({})).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
-    await expect(restore({ UseLatestRestorableTime: true, TargetDBInstanceIdentifier: SOURCE })).rejects.toMatchObject(
-      { name: 'DBInstanceAlreadyExistsFault' },
-    );
-    await expect(restore({ UseLatestRestorableTime: true, TargetDBInstanceIdentifier: 'bad--name' })).rejects.toMatchObject(
-      { name: 'InvalidParameterValue', message: expect.stringContaining('bad--name') },
-    );
+    await expect(restore({ UseLatestRestorableTime: true, TargetDBInstanceIdentifier: SOURCE })).rejects.toMatchObject({
+      name: 'DBInstanceAlreadyExistsFault',
+    });
+    await expect(
+      restore({ UseLatestRestorableTime: true, TargetDBInstanceIdentifier: 'bad--name' }),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('bad--name') });
     await expect(
       restore({ UseLatestRestorableTime: true, SourceDBInstanceIdentifier: 'missing' }),
     ).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
