@@ -19,6 +19,10 @@ export interface StartOptions {
   archive?: boolean;
   /** @default 'auto' (the system binaries when present) */
   binaries?: 'auto' | 'system' | 'embedded';
+  /** WAL segment size in MB (initdb --wal-segsize): small segments keep a frequently switched archive small. @default 16 */
+  walSegmentMb?: number;
+  /** Folder the server's private directory is created in. @default os.tmpdir() */
+  parentDir?: string;
 }
 
 export interface RecoverOptions {
@@ -31,6 +35,8 @@ export interface RecoverOptions {
   binaries?: StartOptions['binaries'];
   /** @default 60000 */
   promotionTimeoutMs?: number;
+  /** Folder the server's private directory is created in. @default os.tmpdir() */
+  parentDir?: string;
 }
 
 export interface PostgresServer {
@@ -55,6 +61,8 @@ export interface PostgresServer {
   /** Ends the current WAL segment and waits until the archiver has copied it. */
   switchWalAndWaitForArchive(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+  /** Leaves the server running when this process exits (the caller has told someone how to stop it). */
+  detach(): void;
 }
 
 interface Binaries {
@@ -141,8 +149,8 @@ async function freePort(): Promise<number> {
 }
 
 /** A private directory the postgres OS user can use: data, archive, socket and log live in it. */
-async function makeRootDir(): Promise<string> {
-  const rootDir = await mkdtemp(join(tmpdir(), 'authdb-dr-pg-'));
+async function makeRootDir(parentDir = tmpdir()): Promise<string> {
+  const rootDir = await mkdtemp(join(parentDir, 'authdb-dr-pg-'));
   await chmod(rootDir, 0o755);
   await chownToPostgres(rootDir);
   return rootDir;
@@ -152,7 +160,8 @@ async function chownToPostgres(path: string): Promise<void> {
   if (isRoot) await run('chown', ['-R', 'postgres:postgres', path]);
 }
 
-async function initCluster(binaries: Binaries, dataDir: string): Promise<void> {
+async function initCluster(binaries: Binaries, dataDir: string, walSegmentMb?: number): Promise<void> {
+  const walSegment = walSegmentMb === undefined ? [] : [`--wal-segsize=${walSegmentMb}`];
   if (!binaries.embedded) {
     await runAsPostgres(join(binaries.binDir, 'initdb'), [
       '-D',
@@ -164,6 +173,7 @@ async function initCluster(binaries: Binaries, dataDir: string): Promise<void> {
       'UTF8',
       '--locale=C.UTF-8',
       '--no-sync',
+      ...walSegment,
     ]);
     return;
   }
@@ -174,7 +184,7 @@ async function initCluster(binaries: Binaries, dataDir: string): Promise<void> {
     user: 'postgres',
     password: 'postgres',
     createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    initdbFlags: ['--encoding=UTF8', '--no-sync', ...walSegment],
     onLog: () => {},
     onError: () => {},
   });
@@ -217,9 +227,9 @@ async function startCluster(binaries: Binaries, rootDir: string, dataDir: string
 
 export async function startPostgres(opts: StartOptions = {}): Promise<PostgresServer> {
   const binaries = await resolveBinaries(opts.binaries);
-  const rootDir = await makeRootDir();
+  const rootDir = await makeRootDir(opts.parentDir);
   const dataDir = join(rootDir, 'data');
-  await initCluster(binaries, dataDir);
+  await initCluster(binaries, dataDir, opts.walSegmentMb);
   let archiveDir: string | undefined;
   if (opts.archive) {
     archiveDir = join(rootDir, 'archive');
@@ -252,7 +262,7 @@ export function recoveryTargetTime(iso: string): string {
  */
 export async function recoverCluster(opts: RecoverOptions): Promise<PostgresServer> {
   const binaries = await resolveBinaries(opts.binaries);
-  const rootDir = await makeRootDir();
+  const rootDir = await makeRootDir(opts.parentDir);
   const dataDir = join(rootDir, 'data');
   await cp(opts.baseBackupDir, dataDir, { recursive: true });
   await appendFile(
@@ -376,6 +386,9 @@ function makeServer(args: {
         running.delete(entry);
         await rm(rootDir, { recursive: true, force: true });
       }
+    },
+    detach: () => {
+      running.delete(entry);
     },
   };
 }
