@@ -29,6 +29,11 @@ export const LOGICAL_DUMP_ENV = {
   caBundle: 'DB_CA_BUNDLE',
 } as const;
 
+/** Name of the dump bucket of an environment in one region (the primary's and the DR region's replica). */
+export function dumpBucketName(environment: string, account: string, region: string): string {
+  return `authdb-dr-${environment}-logical-dumps-${account}-${region}`;
+}
+
 /** Encryption context every archive carries; decryption refuses an archive whose context differs. */
 export function encryptionContext(environment: string, dumpId: string): Record<string, string> {
   return { purpose: 'authdb-dr-logical-dump', environment, dumpId };
