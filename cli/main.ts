@@ -2,6 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError } from 'commander';
 import { knownEnvironments, loadConfig } from '../lib/config/load.js';
 import { registerDrill } from './commands/drill.js';
+import { registerLogical } from './commands/logical.js';
 import { registerRestore } from './commands/restore.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
@@ -48,6 +49,7 @@ export function buildProgram(deps: CliDeps, state: ProgramState = { exitCode: EX
   registerRestore(program, deps, done);
   registerStatus(program, deps, done);
   registerWatch(program, deps, done);
+  registerLogical(program, deps, done);
   return program;
 }
 

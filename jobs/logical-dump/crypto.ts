@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import {
+  buildAwsKmsMrkAwareDiscoveryMultiKeyringNode,
   buildAwsKmsMrkAwareStrictMultiKeyringNode,
   buildClient,
   CommitmentPolicy,
@@ -19,6 +20,18 @@ const FRAME_LENGTH = 256 * 1024;
  */
 export function kmsKeyring(keyArn: string): KeyringNode {
   return buildAwsKmsMrkAwareStrictMultiKeyringNode({ generatorKeyId: keyArn });
+}
+
+/**
+ * The keyring of a restore (the CLI): it decrypts with the key an archive names, if that key belongs to `account`,
+ * through KMS in `region` (MRK-aware: the DR region's key of the same multi-Region key works too).
+ */
+export function kmsDiscoveryKeyring(region: string, account: string): KeyringNode {
+  const partition = region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : 'aws';
+  return buildAwsKmsMrkAwareDiscoveryMultiKeyringNode({
+    regions: [region],
+    discoveryFilter: { accountIDs: [account], partition },
+  });
 }
 
 /** A stream that encrypts with a fresh AES-256-GCM data key wrapped by `keyring` (AWS Encryption SDK message). */

@@ -22,6 +22,8 @@ export interface LibpqConnection {
 export function libpqEnv(c: LibpqConnection): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
+    // libpq finds ~/.pgpass (and the restore's operator their password) through HOME.
+    HOME: process.env.HOME,
     PGHOST: c.host,
     PGPORT: String(c.port),
     PGDATABASE: c.database,
