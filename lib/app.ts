@@ -64,6 +64,8 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     description: `authdb-dr ${config.name}: DR drill and restore workflows (stateless)`,
   });
   const { logicalBackupDr, logicalBackup } = buildLogicalBackup(app, config, prefix, database, backup);
+  // The task pulls its image layers from S3 through the gateway endpoint the recovery stack adds to the VPC.
+  logicalBackup.addStackDependency(recovery, 'the S3 gateway endpoint the dump task pulls its image through');
   return { drRegion, database, backup, recovery, logicalBackupDr, logicalBackup };
 }
 

@@ -19,7 +19,7 @@ import {
 } from '../../jobs/logical-dump/contract.js';
 import { kmsDiscoveryKeyring } from '../../jobs/logical-dump/crypto.js';
 import { decryptIntoPgRestore, decryptIntoWritable } from '../../jobs/logical-dump/restore.js';
-import { countTables, type LibpqConnection } from '../../jobs/logical-dump/snapshot.js';
+import { countTables } from '../../jobs/logical-dump/snapshot.js';
 import {
   type CliDeps,
   type Environment,
@@ -29,7 +29,7 @@ import {
   resolveEnvironment,
   UsageError,
 } from '../context.js';
-import { parseTargetUrl } from '../logical-target.js';
+import { inspectTarget, parseTargetUrl, restorePlan } from '../logical-target.js';
 import { envOption } from '../options.js';
 
 /** What the logical commands use besides the shared CLI deps; tests pass a local S3 and a raw AES keyring. */
@@ -109,45 +109,6 @@ interface RestoreFlags {
   toFile?: string;
   clean?: boolean;
   fromDr?: boolean;
-}
-
-/** What the target holds of the archive's database: absent, empty, or how many tables. */
-async function inspectTarget(target: LibpqConnection, database: string): Promise<'absent' | number> {
-  const admin = await connectLibpq(target, 'authdb-dr-logical-restore');
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) return 'absent';
-  } finally {
-    await admin.end().catch(() => {});
-  }
-  const db = await connectLibpq({ ...target, database }, 'authdb-dr-logical-restore');
-  try {
-    const tables = await db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`,
-    );
-    return Number(tables.rows[0]!.n);
-  } finally {
-    await db.end().catch(() => {});
-  }
-}
-
-/** How pg_restore is run for what the target holds; refuses a database with tables unless `--clean`. */
-function restorePlan(target: LibpqConnection, manifest: Manifest, held: 'absent' | number, clean: boolean) {
-  const database = manifest.source.database;
-  if (database === target.database) {
-    throw new UsageError(
-      `target-url names database ${database}, the one the dump restores; name a maintenance database such as ` +
-        'postgres in the URL (pg_restore --create connects there to create it) [--target-url]',
-    );
-  }
-  if (clean) return { connection: target, args: ['--clean', '--if-exists', '--create'] };
-  if (held === 'absent') return { connection: target, args: ['--create'] };
-  if (held === 0) return { connection: { ...target, database }, args: [] };
-  throw new UsageError(
-    `Target database ${database} on ${target.host}:${target.port} is not empty (${held} tables); nothing was changed. ` +
-      'Pass --clean to drop and recreate it (pg_restore --clean --create), or restore into another server.',
-  );
 }
 
 async function restoreDump(
