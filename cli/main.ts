@@ -7,6 +7,7 @@ import { describeError, failureKind } from './aws-errors.js';
 import { registerDrill } from './commands/drill.js';
 import { registerExecutions } from './commands/executions.js';
 import { registerInfo } from './commands/info.js';
+import { registerLogical } from './commands/logical.js';
 import { registerRestore } from './commands/restore.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
@@ -76,6 +77,7 @@ export function buildProgram(deps: CliDeps, state: ProgramState = { exitCode: EX
   registerWatch(program, deps, done);
   registerExecutions(program, deps, done);
   registerInfo(program, deps, done);
+  registerLogical(program, deps, done);
   return program;
 }
 

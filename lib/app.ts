@@ -4,6 +4,8 @@ import type { EnvironmentConfig } from './config/schema.js';
 import { BackupStack } from './stacks/backup-stack.js';
 import { DatabaseStack } from './stacks/database-stack.js';
 import { DrRegionStack } from './stacks/dr-region-stack.js';
+import { LogicalBackupDrStack } from './stacks/logical-backup-dr-stack.js';
+import { LogicalBackupStack } from './stacks/logical-backup-stack.js';
 import { RecoveryStack } from './stacks/recovery-stack.js';
 
 /** The stacks of one environment. */
@@ -12,6 +14,8 @@ export interface EnvironmentStacks {
   readonly database: DatabaseStack;
   readonly backup: BackupStack;
   readonly recovery: RecoveryStack;
+  readonly logicalBackupDr: LogicalBackupDrStack;
+  readonly logicalBackup: LogicalBackupStack;
 }
 
 /** Builds every stack of one environment (primary region and DR region) from its validated config. */
@@ -59,7 +63,47 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     crossRegionReferences: true,
     description: `authdb-dr ${config.name}: DR drill and restore workflows (stateless)`,
   });
-  return { drRegion, database, backup, recovery };
+  const { logicalBackupDr, logicalBackup } = buildLogicalBackup(app, config, prefix, database, backup);
+  // The task pulls its image layers from S3 through the gateway endpoint the recovery stack adds to the VPC.
+  logicalBackup.addStackDependency(recovery, 'the S3 gateway endpoint the dump task pulls its image through');
+  return { drRegion, database, backup, recovery, logicalBackupDr, logicalBackup };
+}
+
+/** Logical dumps: the DR-region replica bucket and key first, then the primary bucket, task and alarms. */
+function buildLogicalBackup(
+  app: App,
+  config: EnvironmentConfig,
+  prefix: string,
+  database: DatabaseStack,
+  backup: BackupStack,
+): Pick<EnvironmentStacks, 'logicalBackupDr' | 'logicalBackup'> {
+  const logicalBackupDr = new LogicalBackupDrStack(app, `${prefix}-logical-backup-dr`, {
+    config,
+    zones: config.availabilityZones.dr,
+    env: { account: config.account, region: config.drRegion },
+    terminationProtection: config.terminationProtection,
+    crossRegionReferences: true,
+    description: `authdb-dr ${config.name}: logical dump replica bucket and archive key in the DR region`,
+  });
+  const logicalBackup = new LogicalBackupStack(app, `${prefix}-logical-backup`, {
+    config,
+    zones: config.availabilityZones.primary,
+    env: { account: config.account, region: config.primaryRegion },
+    terminationProtection: config.terminationProtection,
+    crossRegionReferences: true,
+    vpc: database.vpc,
+    database: database.database,
+    logKey: database.key,
+    alertTopic: backup.alertTopic,
+    replicaBucketKey: logicalBackupDr.bucketKey,
+    drDumpKey: logicalBackupDr.dumpKey,
+    description: `authdb-dr ${config.name}: logical dumps (pg_dump) to an Object Lock bucket, proven by a restore`,
+  });
+  logicalBackup.addStackDependency(
+    logicalBackupDr,
+    'the bucket replicates into the DR-region bucket, found by its name',
+  );
+  return { logicalBackupDr, logicalBackup };
 }
 
 /** Applies the cdk-nag packs: any unacknowledged finding fails synth. */

@@ -32,6 +32,8 @@ describe('bin/app.ts', () => {
       'authdb-dr-staging-backup.template.json',
       'authdb-dr-staging-database.template.json',
       'authdb-dr-staging-dr-region.template.json',
+      'authdb-dr-staging-logical-backup-dr.template.json',
+      'authdb-dr-staging-logical-backup.template.json',
       'authdb-dr-staging-recovery.template.json',
     ]);
   });

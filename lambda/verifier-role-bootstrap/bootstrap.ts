@@ -4,6 +4,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import type pg from 'pg';
 import { z } from 'zod';
 import { connect, type DbEndpoint, type VerifiedTlsOptions } from '../shared/db.js';
+import { ensureDumpRole } from '../shared/dump-role.js';
 import { parseInput } from '../shared/errors.js';
 import { ensureVerifierRole } from '../shared/readonly-role.js';
 
@@ -26,6 +27,8 @@ export const verifierRoleProperties = z.object({
   }),
   /** Put on the role's search_path. */
   Schemas: z.array(z.string()).default([]),
+  /** The logical dump's read-only role, created beside the verifier's (lambda/shared/dump-role.ts). */
+  DumpRole: z.string().regex(ROLE_NAME, { message: 'allowed: a lowercase PostgreSQL role name' }).optional(),
   /** Only there to make CloudFormation send an Update; not used here. */
   Version: z.string().optional(),
 });
@@ -138,6 +141,8 @@ export async function bootstrapVerifierRole(
         schemas: props.Schemas,
         iamAuth: true,
       });
+      if (props.DumpRole)
+        await ensureDumpRole(client, { role: props.DumpRole, database: props.Database, iamAuth: true });
       deps.logger.info('verifier role ensured', {
         requestType: request.RequestType,
         role: props.Role,

@@ -148,6 +148,8 @@ const prod: EnvironmentInput = {
       return { ...rule, retentionDays: days!, copyRetentionDays: days! };
     }),
   },
+  // Dumps locked in compliance mode for 35 days, kept 180 days (strategy: 7-30 days hot, 3-6 months long term).
+  logicalBackup: { objectLockMode: 'COMPLIANCE', retentionDays: 35, longTermRetentionDays: 180 },
 };
 
 /** The raw settings of every environment; `loadConfig` validates them. */

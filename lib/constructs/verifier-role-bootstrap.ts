@@ -20,7 +20,7 @@ const POSTGRES_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * Sources whose change must re-run the bootstrap against the database: the role's SQL and the handler logic. Their
  * hash is the resource's `Version`, so a changed grant reaches an existing database on the next deploy.
  */
-const ROLE_LOGIC_SOURCES = ['shared/readonly-role.ts', 'verifier-role-bootstrap/bootstrap.ts'];
+const ROLE_LOGIC_SOURCES = ['shared/readonly-role.ts', 'shared/dump-role.ts', 'verifier-role-bootstrap/bootstrap.ts'];
 
 export interface VerifierRoleBootstrapProps {
   readonly vpc: ec2.IVpc;
@@ -37,6 +37,8 @@ export interface VerifierRoleBootstrapProps {
   readonly databaseName: string;
   /** Schemas put on the role's search_path. @default - none: the server's default search_path */
   readonly schemas?: string[];
+  /** Also create the logical dump's read-only role (IAM authentication). @default - none */
+  readonly dumpRoleName?: string;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -151,6 +153,7 @@ export class VerifierRoleBootstrap extends Construct {
         Port: database.instance.dbInstanceEndpointPort,
         SecretArn: secretArn,
         Schemas: props.schemas ?? [],
+        ...(props.dumpRoleName ? { DumpRole: props.dumpRoleName } : {}),
         Version: roleLogicVersion(),
       },
     });
@@ -182,6 +185,7 @@ function validate(scope: Construct, props: VerifierRoleBootstrapProps): void {
   const names: [string, string][] = [
     ['roleName', props.roleName],
     ['databaseName', props.databaseName],
+    ...(props.dumpRoleName ? [['dumpRoleName', props.dumpRoleName] as [string, string]] : []),
     ...(props.schemas ?? []).map((schema, i): [string, string] => [`schemas[${i}]`, schema]),
   ];
   for (const [field, value] of names) {

@@ -55,6 +55,7 @@ export class RecoveryStack extends EnvironmentStack {
       database: props.database,
       key: props.key,
       roleName: d.verifierRole,
+      dumpRoleName: config.logicalBackup.dumpRole,
       databaseName: config.database.databaseName,
       logRetention: config.logRetentionDays,
     });

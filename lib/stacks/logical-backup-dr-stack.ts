@@ -1,0 +1,42 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
+import { LogicalBackupBucket } from '../constructs/logical-backup-bucket.js';
+import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
+
+/**
+ * Logical backups in the DR region: the replica bucket (its own key, the same lock) and the multi-Region key that
+ * wraps every archive's data key. The key's primary lives here, so the archives stay decryptable when the primary
+ * region is lost; the primary region uses a replica of it. Stateful.
+ */
+export class LogicalBackupDrStack extends EnvironmentStack {
+  readonly bucketKey: kms.IKey;
+  readonly dumpKey: kms.Key;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const l = config.logicalBackup;
+    // Not EncryptionKey: that construct makes single-Region keys. Same rotation, retention and deletion window.
+    this.dumpKey = new kms.Key(this, 'DumpKey', {
+      alias: `alias/authdb-dr/${config.name}/logical-dumps`,
+      description: `authdb ${config.name}: wraps the data keys of logical dump archives (multi-Region primary)`,
+      multiRegion: true,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      removalPolicy: RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(30),
+    });
+    const replica = new LogicalBackupBucket(this, 'Dumps', {
+      bucketName: dumpBucketName(config.name, this.account, this.region),
+      keyAlias: `authdb-dr/${config.name}/logical-dump-replica-bucket`,
+      description: `authdb ${config.name}: replica bucket of the logical dumps (${config.drRegion})`,
+      lockMode: l.objectLockMode,
+      lockRetention: Duration.days(l.retentionDays),
+      standardFor: Duration.days(l.standardDays),
+      expireAfter: Duration.days(l.longTermRetentionDays),
+    });
+    this.bucketKey = replica.key;
+  }
+}
