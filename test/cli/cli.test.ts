@@ -591,3 +591,27 @@ describe('bin/authdb-dr.cjs', () => {
     expect(result.stderr).toContain('Unknown environment "nowhere"');
   });
 });
+
+describe('global flags', () => {
+  it('--region selects the DR region of the environment; any other region is bad input', async () => {
+    const h = harness();
+    expect(await run(['drill', 'start', '--env', 'dev', '--region', dev.drRegion, '--dry-run'], h.deps)).toBe(0);
+    expect(JSON.parse(h.stdout()).stateMachineArn).toBe(
+      `arn:aws:states:${dev.drRegion}:${dev.account}:stateMachine:authdb-dr-dev-drill`,
+    );
+    const bad = harness();
+    expect(await run(['drill', 'start', '--env', 'dev', '--region', 'us-east-1', '--dry-run'], bad.deps)).toBe(2);
+    expect(bad.stderr()).toContain(
+      `--region = "us-east-1"; allowed: ${dev.primaryRegion} (primary) or ${dev.drRegion} (DR) for environment dev`,
+    );
+  });
+
+  it('a recovery point of another region is refused before anything starts', async () => {
+    sfnMock.on(StartExecutionCommand).resolves(started(DRILL_EXEC));
+    const h = harness();
+    const arn = `arn:aws:rds:${dev.drRegion}:${dev.account}:snapshot:awsbackup:job-0123`;
+    expect(await run(['drill', 'start', '--env', 'dev', '--recovery-point', arn], h.deps)).toBe(2);
+    expect(h.stderr()).toContain(`not account ${dev.account}, region ${dev.drRegion} [--recovery-point]`);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
