@@ -376,13 +376,17 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
   }
 }
 
-function faultFor(mode: BreakMode | undefined, tables: { name: string }[], rows: number): RestoreFault | undefined {
+function faultFor(
+  mode: BreakMode | undefined,
+  tables: { name: string; timeColumn?: string }[],
+  rows: number,
+): RestoreFault | undefined {
   if (mode === undefined) return undefined;
   if (mode !== 'lost-rows') return { kind: mode };
   // The last verified table: the one that grows fastest in production (audit_logs).
-  const table = tables.at(-1)?.name;
+  const table = tables.at(-1);
   if (!table) throw new Error('--break lost-rows needs a verified table in the drill configuration');
-  return { kind: 'lost-rows', table, rows: Math.max(1, Math.min(5, rows)) };
+  return { kind: 'lost-rows', table: table.name, timeColumn: table.timeColumn, rows: Math.max(1, Math.min(5, rows)) };
 }
 
 /**
