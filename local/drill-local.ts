@@ -112,7 +112,15 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
     return undefined;
   });
   const stackPrefix = `authdb-dr-${environment}-`;
-  const database = assembly.findResource(stackPrefix, 'AWS::RDS::DBInstance');
+  // Checked before anything starts: a missing bundle or unresolvable reference fails here.
+  const drill: DrillDefinition = assembly.drill(environment);
+  // The source is the instance the drill's preflight is configured with.
+  const sourceId = drill.tasks.Preflight?.environment.SOURCE_INSTANCE_ID;
+  const database = assembly.findResource(
+    stackPrefix,
+    'AWS::RDS::DBInstance',
+    (r) => r.Properties.DBInstanceIdentifier === sourceId,
+  );
   const db = z
     .object({
       DBInstanceIdentifier: z.string(),
@@ -123,8 +131,6 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
     })
     .loose()
     .parse(database.resource.Properties);
-  // Checked before anything starts: a missing bundle or unresolvable reference fails here.
-  let drill: DrillDefinition = assembly.drill(environment);
   const tables = z
     .array(z.object({ name: z.string(), timeColumn: z.string().optional() }).loose())
     .parse(JSON.parse(drill.tasks.CountSource?.environment.TABLES ?? '[]'));
@@ -217,7 +223,6 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
       instanceClass: db.DBInstanceClass,
       deletionProtection: db.DeletionProtection,
     });
-    drill = assembly.drill(environment); // now with the source's port
     const report = drill.tasks.Report?.environment ?? {};
     const verifierRole = assembly.findResource(stackPrefix, 'Custom::VerifierRole');
     const roleProps = z

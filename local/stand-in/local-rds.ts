@@ -109,7 +109,13 @@ export class LocalRds {
     this.instances.set(source.id, instance);
     const interval = this.opts.shipIntervalMs ?? 3000;
     const loop = () => {
+      const started = Date.now();
       this.shipping = this.shipLogs(instance)
+        .then(() => {
+          const seconds = (Date.now() - started) / 1000;
+          // RDS ships about every 5 minutes; here a slow archive shows as RPO lag, so say why.
+          if (seconds > 5) this.opts.onEvent?.(`archiving the WAL of ${source.id} took ${seconds.toFixed(1)} s`);
+        })
         .catch((error) => {
           if (!this.stopped) this.opts.onEvent?.(`log shipping of ${source.id} failed: ${(error as Error).message}`);
         })
