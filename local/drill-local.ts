@@ -112,7 +112,15 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
     return undefined;
   });
   const stackPrefix = `authdb-dr-${environment}-`;
-  const database = assembly.findResource(stackPrefix, 'AWS::RDS::DBInstance');
+  // Checked before anything starts: a missing bundle or unresolvable reference fails here.
+  const drill: DrillDefinition = assembly.drill(environment);
+  // The source is the instance the drill's preflight is configured with.
+  const sourceId = drill.tasks.Preflight?.environment.SOURCE_INSTANCE_ID;
+  const database = assembly.findResource(
+    stackPrefix,
+    'AWS::RDS::DBInstance',
+    (r) => r.Properties.DBInstanceIdentifier === sourceId,
+  );
   const db = z
     .object({
       DBInstanceIdentifier: z.string(),
@@ -123,8 +131,6 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
     })
     .loose()
     .parse(database.resource.Properties);
-  // Checked before anything starts: a missing bundle or unresolvable reference fails here.
-  let drill: DrillDefinition = assembly.drill(environment);
   const tables = z
     .array(z.object({ name: z.string(), timeColumn: z.string().optional() }).loose())
     .parse(JSON.parse(drill.tasks.CountSource?.environment.TABLES ?? '[]'));
@@ -217,7 +223,6 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
       instanceClass: db.DBInstanceClass,
       deletionProtection: db.DeletionProtection,
     });
-    drill = assembly.drill(environment); // now with the source's port
     const report = drill.tasks.Report?.environment ?? {};
     const verifierRole = assembly.findResource(stackPrefix, 'Custom::VerifierRole');
     const roleProps = z
@@ -376,13 +381,17 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
   }
 }
 
-function faultFor(mode: BreakMode | undefined, tables: { name: string }[], rows: number): RestoreFault | undefined {
+function faultFor(
+  mode: BreakMode | undefined,
+  tables: { name: string; timeColumn?: string }[],
+  rows: number,
+): RestoreFault | undefined {
   if (mode === undefined) return undefined;
   if (mode !== 'lost-rows') return { kind: mode };
   // The last verified table: the one that grows fastest in production (audit_logs).
-  const table = tables.at(-1)?.name;
+  const table = tables.at(-1);
   if (!table) throw new Error('--break lost-rows needs a verified table in the drill configuration');
-  return { kind: 'lost-rows', table, rows: Math.max(1, Math.min(5, rows)) };
+  return { kind: 'lost-rows', table: table.name, timeColumn: table.timeColumn, rows: Math.max(1, Math.min(5, rows)) };
 }
 
 /**

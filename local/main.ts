@@ -13,7 +13,8 @@ function wholeNumber(value: string): number {
 
 // Two warnings that say nothing about the drill: the SDK's Node.js 20 notice, and Node.js's objection to TLS
 // ServerName being an IP address (the local clusters are reached at 127.0.0.1; certificates are still verified).
-const quiet = (w: Error & { code?: string }) => w.name === 'NodeVersionSupportWarning' || w.code === 'DEP0123';
+const quiet = (w: Error & { code?: string }) =>
+  w.message.startsWith('NodeVersionSupportWarning') || w.code === 'DEP0123';
 const defaultWarningHandlers = process.listeners('warning');
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {

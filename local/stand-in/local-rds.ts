@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { quoteName } from '../../lambda/shared/row-counts.js';
 import { type PostgresServer, recoverCluster } from '../../test/support/postgres.js';
 import { type QueryParams, ServiceError, type Tag, type XmlObject, xmlList } from './protocol.js';
 
@@ -8,7 +9,12 @@ export const RDS_NAMESPACE = 'http://rds.amazonaws.com/doc/2014-10-31/';
 export type RestoreFault =
   | { kind: 'api-error' }
   | { kind: 'bad-status' }
-  | { kind: 'lost-rows'; table: string; rows: number };
+  | {
+      kind: 'lost-rows';
+      table: string;
+      rows: number /** The oldest rows by this column go. @default physical order */;
+      timeColumn?: string;
+    };
 
 export interface LocalRdsOptions {
   region: string;
@@ -103,7 +109,13 @@ export class LocalRds {
     this.instances.set(source.id, instance);
     const interval = this.opts.shipIntervalMs ?? 3000;
     const loop = () => {
+      const started = Date.now();
       this.shipping = this.shipLogs(instance)
+        .then(() => {
+          const seconds = (Date.now() - started) / 1000;
+          // RDS ships about every 5 minutes; here a slow archive shows as RPO lag, so say why.
+          if (seconds > 5) this.opts.onEvent?.(`archiving the WAL of ${source.id} took ${seconds.toFixed(1)} s`);
+        })
         .catch((error) => {
           if (!this.stopped) this.opts.onEvent?.(`log shipping of ${source.id} failed: ${(error as Error).message}`);
         })
@@ -298,8 +310,10 @@ export class LocalRds {
       instance.server = server;
       if (fault?.kind === 'lost-rows') {
         // Like a restore that silently lost its oldest rows: the verifier must notice.
+        const table = quoteName(fault.table, 'table', true);
+        const order = fault.timeColumn === undefined ? 'ctid' : quoteName(fault.timeColumn, 'time column');
         await server.psql(
-          `DELETE FROM ${fault.table} WHERE ctid IN (SELECT ctid FROM ${fault.table} ORDER BY created_at LIMIT ${fault.rows})`,
+          `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} ORDER BY ${order} LIMIT ${Number(fault.rows)})`,
           source.databaseName,
         );
         this.opts.onEvent?.(`deleted ${fault.rows} rows of ${fault.table} in ${instance.id} (--break lost-rows)`);

@@ -27,6 +27,8 @@ const credentials = { accessKeyId: 'AKIATEST', secretAccessKey: 'test' };
 
 let parentDir: string;
 let source: PostgresServer;
+let baseBackupDir: string;
+let baseBackupAt: Date;
 let rds: LocalRds;
 let standIn: AwsStandIn;
 let client: RDSClient;
@@ -69,7 +71,8 @@ beforeAll(async () => {
   await source.createDatabase('authdb');
   await source.psql('CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL)', 'authdb');
   await source.psql(`INSERT INTO users (email) SELECT 'before' || i FROM generate_series(1, 10) i`, 'authdb');
-  const baseBackupDir = await source.baseBackup();
+  baseBackupDir = await source.baseBackup();
+  baseBackupAt = new Date();
   rds = new LocalRds({
     region: REGION,
     account: ACCOUNT,
@@ -81,7 +84,7 @@ beforeAll(async () => {
     id: SOURCE,
     server: source,
     baseBackupDir,
-    baseBackupAt: new Date(),
+    baseBackupAt,
     databaseName: 'authdb',
     masterUsername: 'authdb_admin',
     instanceClass: 'db.t4g.medium',
@@ -286,6 +289,83 @@ describe('injected failures', () => {
           }),
         ),
       ).rejects.toMatchObject({ name: 'InsufficientDBInstanceCapacityFault' });
+    } finally {
+      await server.stop();
+      await broken.stop();
+    }
+  });
+
+  /** A second RDS on the same source whose LatestRestorableTime stays at the base backup (it ships no logs). */
+  async function brokenRds(fault: ConstructorParameters<typeof LocalRds>[0]['fault']) {
+    const broken = new LocalRds({
+      region: REGION,
+      account: ACCOUNT,
+      parentDir,
+      fault,
+      shipIntervalMs: 3_600_000,
+      onEvent: (e) => events.push(e),
+    });
+    broken.addSource({
+      id: SOURCE,
+      server: source,
+      baseBackupDir,
+      baseBackupAt,
+      databaseName: 'authdb',
+      masterUsername: 'authdb_admin',
+      instanceClass: 'db.t4g.medium',
+      deletionProtection: true,
+    });
+    const server = new AwsStandIn({ rds: broken, objectsDir: parentDir, buckets: [], topics: [] });
+    await server.start();
+    const c = new RDSClient({ region: REGION, endpoint: server.endpoint, credentials, maxAttempts: 1 });
+    const restoreLatest = (id: string) =>
+      c.send(
+        new RestoreDBInstanceToPointInTimeCommand({
+          SourceDBInstanceIdentifier: SOURCE,
+          TargetDBInstanceIdentifier: id,
+          UseLatestRestorableTime: true,
+        }),
+      );
+    const status = async (id: string) =>
+      (await c.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!.DBInstanceStatus;
+    const until = async (id: string, wanted: string) => {
+      for (let i = 0; i < 300; i++) {
+        const current = await status(id);
+        if (current === wanted || current === 'incompatible-restore') return `${current} ${events.at(-1)}`;
+        await sleep(100);
+      }
+      return status(id);
+    };
+    return { broken, server, c, restoreLatest, until };
+  }
+
+  it('--break bad-status: the restored instance ends in incompatible-restore, and can be deleted', async () => {
+    const { broken, server, c, restoreLatest, until } = await brokenRds({ kind: 'bad-status' });
+    try {
+      await restoreLatest('drill-bad');
+      expect(await until('drill-bad', 'incompatible-restore')).toMatch(/^incompatible-restore .*--break bad-status/);
+      expect(broken.serverOf('drill-bad')).toBeUndefined();
+      await c.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'drill-bad', SkipFinalSnapshot: true }));
+      await expect(
+        c.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'drill-bad' })).then(async () => {
+          await sleep(500);
+          return c.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'drill-bad' }));
+        }),
+      ).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
+    } finally {
+      await server.stop();
+      await broken.stop();
+    }
+  });
+
+  it('--break lost-rows: the restored cluster lacks the oldest rows of the named table', async () => {
+    const { broken, server, restoreLatest, until } = await brokenRds({ kind: 'lost-rows', table: 'users', rows: 3 });
+    try {
+      await restoreLatest('drill-lossy');
+      expect(await until('drill-lossy', 'available')).toMatch(/^available /);
+      // The source had 10 users at the base backup; the 3 oldest are gone.
+      const restored = broken.serverOf('drill-lossy')!;
+      expect(await restored.psql(`SELECT count(*), min(email) FROM users`, 'authdb')).toBe('7|before10');
     } finally {
       await server.stop();
       await broken.stop();
