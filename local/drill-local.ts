@@ -262,11 +262,11 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
     const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${drill.stateMachineName}`;
     const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${drill.stateMachineName}:${executionName}`;
     const startTime = new Date();
-    const execution = {
+    const execution: Execution = {
       executionArn,
       stateMachineArn,
       name: executionName,
-      status: 'RUNNING' as Execution['status'],
+      status: 'RUNNING',
       startDate: startTime,
     };
     standIn.executions.push(execution);

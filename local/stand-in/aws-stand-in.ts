@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, normalize } from 'node:path';
 import type { LocalRds } from './local-rds.js';
 import { RDS_NAMESPACE } from './local-rds.js';
-import { QueryParams, queryError, queryResponse, ServiceError, serviceOf } from './protocol.js';
+import { QueryParams, queryError, queryResponse, ServiceError, serviceOf, type XmlObject } from './protocol.js';
 
 const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
@@ -104,13 +104,13 @@ export class AwsStandIn {
     res: ServerResponse,
     namespace: string,
     body: Buffer,
-    handle: (params: QueryParams) => Promise<Record<string, unknown>>,
+    handle: (params: QueryParams) => Promise<XmlObject>,
   ): Promise<void> {
     const params = new QueryParams(body.toString('utf8'));
     try {
       const result = await handle(params);
       res.writeHead(200, { 'content-type': 'text/xml' });
-      res.end(queryResponse(namespace, params.action, result as never));
+      res.end(queryResponse(namespace, params.action, result));
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
       res.writeHead(error.status, { 'content-type': 'text/xml' });
@@ -140,7 +140,7 @@ export class AwsStandIn {
     }
   }
 
-  private publish(params: QueryParams) {
+  private publish(params: QueryParams): XmlObject {
     if (params.action !== 'Publish') {
       throw new ServiceError('InvalidAction', `The local SNS stand-in does not implement ${params.action}`);
     }
