@@ -1,7 +1,6 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
 import type * as backup from 'aws-cdk-lib/aws-backup';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -12,6 +11,7 @@ import { BackupAudit } from '../constructs/backup-audit.js';
 import { DatabaseBackupPlan } from '../constructs/backup-plan.js';
 import { DatabaseRestoreTesting } from '../constructs/backup-restore-testing.js';
 import { ProtectedBackupVault, type VaultLock } from '../constructs/backup-vault.js';
+import { BreakGlassRole } from '../constructs/break-glass-role.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
 export interface BackupStackProps extends EnvironmentStackProps {
@@ -36,6 +36,8 @@ export class BackupStack extends EnvironmentStack {
   readonly alertTopic: sns.ITopic;
   readonly restoreTesting: DatabaseRestoreTesting;
   readonly audit: BackupAudit;
+  /** The only principal that may destroy the keys or delete recovery points (MFA, principals from config). */
+  readonly breakGlass: BreakGlassRole;
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
     super(scope, id, props);
@@ -47,6 +49,16 @@ export class BackupStack extends EnvironmentStack {
     const vault = protectedVault(this, 'Vault', 'primary');
     this.vault = vault.vault;
     this.vaultKey = vault.key;
+
+    // Named as every key and vault policy of the environment names it (`keyAdministration`), in both regions.
+    this.breakGlass = new BreakGlassRole(this, 'BreakGlass', {
+      roleName: b.breakGlassRoleName,
+      trustedPrincipalArns: config.breakGlass.trustedPrincipalArns,
+      maxSessionDuration: Duration.hours(config.breakGlass.maxSessionHours),
+      regions: [config.primaryRegion, config.drRegion],
+      keyTags: { project: 'authdb-dr', environment: config.name },
+      vaults: [this.vault, props.drVault],
+    });
 
     this.plan = new DatabaseBackupPlan(this, 'Plan', {
       planName: prefix,
@@ -77,6 +89,7 @@ export class BackupStack extends EnvironmentStack {
       emails: config.alerts.emails,
       database: props.database,
       eventSubscriptionName: `${prefix}-database`,
+      keyAdministration: this.keyAdministration,
     }).topic;
 
     this.restoreTesting = new DatabaseRestoreTesting(this, 'RestoreTesting', {
@@ -101,6 +114,7 @@ export class BackupStack extends EnvironmentStack {
       minRetention: Duration.days(config.database.backupRetentionDays),
       maxRestoreTime: Duration.minutes(config.targets.rtoMinutes),
       reportRetention: Duration.days(b.reportRetentionDays),
+      keyAdministration: this.keyAdministration,
     });
   }
 }
@@ -121,19 +135,9 @@ export function protectedVault(
     keyAlias: `authdb-dr/${config.name}/${which === 'primary' ? 'backup-vault' : 'dr-backup-vault'}`,
     keyDescription: `authdb ${config.name}: AWS Backup vault in ${scope.region} (${which})`,
     lock: vaultLock(config.backup.vaultLock[which]),
-    ...exemptRoles(scope),
+    ...scope.keyAdministration,
     additionalKeyServices,
   });
-}
-
-/** The break-glass role named in config and the CDK bootstrap's CloudFormation execution role of this stack. */
-function exemptRoles(scope: EnvironmentStack): { breakGlassRole: iam.IRole; deploymentRole: iam.IRole } {
-  const { backup: b } = scope.config;
-  const deploymentRoleName = `cdk-${b.cdkBootstrapQualifier}-cfn-exec-role-${scope.account}-${scope.region}`;
-  return {
-    breakGlassRole: iam.Role.fromRoleName(scope, 'BreakGlassRole', b.breakGlassRoleName),
-    deploymentRole: iam.Role.fromRoleName(scope, 'DeploymentRole', deploymentRoleName),
-  };
 }
 
 function vaultLock(lock: VaultLockConfig): VaultLock {

@@ -22,6 +22,7 @@ export class DrRegionStack extends EnvironmentStack {
     this.replicationKey = new EncryptionKey(this, 'ReplicationKey', {
       alias: `authdb-dr/${props.config.name}/replicated-backups`,
       description: `authdb ${props.config.name}: automated backups replicated from ${props.config.primaryRegion}`,
+      administration: this.keyAdministration,
     }).key;
     // RDS itself copies the database's snapshots into this vault, re-encrypting them with the vault's key.
     const vault = protectedVault(this, 'BackupVault', 'dr', ['rds']);

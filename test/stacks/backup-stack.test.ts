@@ -65,7 +65,7 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
     expect(backup.vault).toBeDefined();
   });
 
-  it('encrypts the vault with its own retained, rotating key usable only by the account through AWS Backup', () => {
+  it('encrypts the vault with its own retained, rotating key whose only use statement is through AWS Backup', () => {
     const vault = only(template, 'AWS::Backup::BackupVault');
     expect(vault.props.BackupVaultName).toBe(`authdb-dr-${env}-primary`);
     expect(vault.props.EncryptionKeyArn).toEqual({ 'Fn::GetAtt': [keyId('VaultKey'), 'Arn'] });
@@ -74,9 +74,18 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(key.DeletionPolicy).toBe('Retain');
     const statements = key.Properties.KeyPolicy.Statement as Record<string, Cfn>[];
-    // Nobody outside the account, no service principal, no wildcard principal.
-    for (const s of statements) expect(text(s.Principal.AWS)).toBe(`arn:aws:iam::${account}:root`);
-    const backupUse = statements.find((s) => s.Sid === 'AllowUseThroughAwsBackupInThisAccount')!;
+    // Allowed: nobody outside the account, no service principal, no wildcard principal, never kms:*. What the policy
+    // admits as a whole (with its denies) is proven by the IAM simulator in test/iam/keys.test.ts.
+    for (const s of statements.filter((s) => s.Effect === 'Allow')) {
+      expect(text(s.Principal.AWS)).toBe(`arn:aws:iam::${account}:root`);
+      expect(s.Action).not.toContain('kms:*');
+    }
+    expect(statements.filter((s) => s.Effect === 'Deny').map((s) => s.Sid)).toEqual([
+      'DenyKeyDestructionExceptBreakGlass',
+      'DenyPolicyChangeExceptBreakGlassAndDeployment',
+      'DenyGrantsExceptForAwsResourcesAndBreakGlass',
+    ]);
+    const backupUse = statements.find((s) => s.Sid === 'AllowUseThroughNamedServicesInThisAccount')!;
     expect(backupUse.Condition).toEqual({
       StringEquals: {
         'kms:CallerAccount': account,
