@@ -6,6 +6,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { VaultLockConfig } from '../config/backup-schema.js';
+import { AuditAlerts } from '../constructs/audit-alerts.js';
 import { BackupAlerts } from '../constructs/backup-alerts.js';
 import { BackupAudit } from '../constructs/backup-audit.js';
 import { DatabaseBackupPlan } from '../constructs/backup-plan.js';
@@ -21,6 +22,8 @@ export interface BackupStackProps extends EnvironmentStackProps {
   readonly vpc: ec2.IVpc;
   /** The DR-region vault every snapshot rule copies to (a cross-region reference). */
   readonly drVault: backup.IBackupVault;
+  /** The database's key and the DR-region keys, watched by the audit alerts with this stack's own keys. */
+  readonly watchedKeys: kms.IKey[];
 }
 
 /**
@@ -38,6 +41,8 @@ export class BackupStack extends EnvironmentStack {
   readonly audit: BackupAudit;
   /** The only principal that may destroy the keys or delete recovery points (MFA, principals from config). */
   readonly breakGlass: BreakGlassRole;
+  /** CloudTrail alerts on the keys, the vaults and plans, and the production instance. */
+  readonly auditAlerts: AuditAlerts;
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
     super(scope, id, props);
@@ -83,14 +88,15 @@ export class BackupStack extends EnvironmentStack {
       })),
     });
 
-    this.alertTopic = new BackupAlerts(this, 'Alerts', {
+    const alerts = new BackupAlerts(this, 'Alerts', {
       topicName: `${prefix}-backup-alerts`,
       keyAlias: `authdb-dr/${config.name}/backup-alerts`,
       emails: config.alerts.emails,
       database: props.database,
       eventSubscriptionName: `${prefix}-database`,
       keyAdministration: this.keyAdministration,
-    }).topic;
+    });
+    this.alertTopic = alerts.topic;
 
     this.restoreTesting = new DatabaseRestoreTesting(this, 'RestoreTesting', {
       planName: `${underscored}_database`,
@@ -115,6 +121,12 @@ export class BackupStack extends EnvironmentStack {
       maxRestoreTime: Duration.minutes(config.targets.rtoMinutes),
       reportRetention: Duration.days(b.reportRetentionDays),
       keyAdministration: this.keyAdministration,
+    });
+
+    this.auditAlerts = new AuditAlerts(this, 'AuditAlerts', {
+      topic: this.alertTopic,
+      keys: [...props.watchedKeys, this.vaultKey, alerts.key, this.audit.key],
+      databaseInstanceId: props.database.instanceIdentifier,
     });
   }
 }

@@ -1,6 +1,7 @@
 import type * as backup from 'aws-cdk-lib/aws-backup';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { AuditEventForwarder } from '../constructs/audit-alerts.js';
 import { EncryptionKey } from '../constructs/encryption-key.js';
 import { protectedVault } from './backup-stack.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
@@ -28,5 +29,10 @@ export class DrRegionStack extends EnvironmentStack {
     const vault = protectedVault(this, 'BackupVault', 'dr', ['rds']);
     this.backupVault = vault.vault;
     this.backupVaultKey = vault.key;
+    // CloudTrail events of this region's keys and vault reach EventBridge here only: forwarded to the alert rules.
+    new AuditEventForwarder(this, 'AuditEvents', {
+      keys: [this.replicationKey, this.backupVaultKey],
+      alertRegion: props.config.primaryRegion,
+    });
   }
 }

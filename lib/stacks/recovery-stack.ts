@@ -57,6 +57,7 @@ export class RecoveryStack extends EnvironmentStack {
       roleName: d.verifierRole,
       databaseName: config.database.databaseName,
       logRetention: config.logRetentionDays,
+      alertTopic: props.alertTopic,
     });
 
     this.drill = new DrDrillWorkflow(this, 'Drill', {

@@ -23,8 +23,12 @@ interface CfnResource {
   DependsOn?: string[];
 }
 
-function only(template: Template, type: string): { id: string; props: Record<string, Cfn>; resource: CfnResource } {
-  const found = Object.entries(template.findResources(type));
+function only(
+  template: Template,
+  type: string,
+  prefix = '',
+): { id: string; props: Record<string, Cfn>; resource: CfnResource } {
+  const found = Object.entries(template.findResources(type)).filter(([id]) => id.startsWith(prefix));
   expect(found, `exactly one ${type}`).toHaveLength(1);
   const [id, resource] = found[0]!;
   return { id, props: resource.Properties, resource: resource as CfnResource };
@@ -244,7 +248,7 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
   );
 
   it('has exactly the three job-failure rules (no deprecated vault notifications)', () => {
-    expect(all(template, 'AWS::Events::Rule')).toHaveLength(3);
+    expect(all(template, 'AWS::Events::Rule').filter(([id]) => id.startsWith('Alerts'))).toHaveLength(3);
     expect(only(template, 'AWS::Backup::BackupVault').props.Notifications).toBeUndefined();
   });
 
@@ -303,7 +307,7 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
   });
 
   it('writes daily job and compliance reports into an encrypted, versioned, TLS-only, private, retained bucket', () => {
-    const bucket = only(template, 'AWS::S3::Bucket');
+    const bucket = only(template, 'AWS::S3::Bucket', 'AuditReports5');
     expect(bucket.resource.DeletionPolicy).toBe('Retain');
     expect(bucket.props).toMatchObject({
       BucketEncryption: {
@@ -327,7 +331,8 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
     expect(bucket.props.LifecycleConfiguration.Rules).toContainEqual(
       expect.objectContaining({ ExpirationInDays: config.backup.reportRetentionDays, Status: 'Enabled' }),
     );
-    const statements = only(template, 'AWS::S3::BucketPolicy').props.PolicyDocument.Statement as Record<string, Cfn>[];
+    const statements = all(template, 'AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === bucket.id)![1]
+      .Properties.PolicyDocument.Statement as Record<string, Cfn>[];
     expect(statements).toContainEqual(
       expect.objectContaining({
         Effect: 'Deny',
