@@ -289,6 +289,7 @@ class Resolver {
       case 'AWS::IAM::Role':
         return r.name('RoleName');
       case 'AWS::KMS::Key':
+      case 'AWS::EC2::VPCEndpoint':
         return id.toLowerCase();
       case 'AWS::SNS::Topic':
       case 'AWS::StepFunctions::StateMachine':
@@ -307,6 +308,7 @@ class Resolver {
       // RDS names the secret it manages rds!db-<resource id>; the instance identifier stands in for that id.
       return this.arn('secretsmanager', `secret:rds!db-${this.string(this.ref(id))}-AbCdEf`);
     }
+    if (r.Type === 'AWS::EC2::VPC' && attr === 'DefaultSecurityGroup') return `sg-${id.toLowerCase()}`;
     if (r.Type === 'AWS::Backup::BackupVault' && attr === 'BackupVaultArn') {
       return this.arn('backup', `backup-vault:${r.name('BackupVaultName')}`);
     }
@@ -330,6 +332,8 @@ class Resolver {
         return this.arn('secretsmanager', `secret:${r.name('Name')}-AbCdEf`);
       case 'AWS::IAM::Role':
         return `arn:${this.partition}:iam::${this.where.account}:role/${this.ref(id)}`;
+      case 'AWS::Events::Rule':
+        return this.arn('events', `rule/${r.name('Name')}`);
       default:
         throw fail();
     }
