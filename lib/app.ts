@@ -49,6 +49,7 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     subnetGroup: database.database.subnetGroup,
     vpc: database.vpc,
     drVault: drRegion.backupVault,
+    watchedKeys: [database.key, drRegion.replicationKey, drRegion.backupVaultKey],
     description: `authdb-dr ${config.name}: AWS Backup vault, plan, alerts, restore testing and audit of the database`,
   });
   const recovery = new RecoveryStack(app, `${prefix}-recovery`, {

@@ -95,6 +95,8 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
       reportRetentionDays: 400,
       sweeperMaxAgeHours: 6,
     },
+    // Placeholders like the account ids: name the incident responders' IAM users (sessions with MFA) before deploying.
+    breakGlass: { trustedPrincipalArns: [`arn:aws:iam::${ACCOUNTS[name]}:user/authdb-dr-incident-responder`] },
     restore: { allowedInstanceClasses: ['db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge'] },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backupSchema, checkLockBracketsWrites, primaryVaultWrites } from './backup-schema.js';
+import { breakGlassSchema } from './break-glass-schema.js';
 import { drillSchema, restoreSchema } from './drill-schema.js';
 import { logicalBackupSchema } from './logical-backup-schema.js';
 import { durationMinutes, parseDailyWindow, parseWeeklyWindow, weeklyMeetsDaily } from './windows.js';
@@ -134,6 +135,8 @@ export const environmentSchema = z
       })
       .strict(),
     backup: backupSchema,
+    /** The break-glass role: the only principal that may disable or delete the keys, re-write their policies or grant on them. */
+    breakGlass: breakGlassSchema,
     drill: drillSchema,
     restore: restoreSchema,
     logicalBackup: logicalBackupSchema,

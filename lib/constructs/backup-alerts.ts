@@ -7,7 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { EncryptionKey } from './encryption-key.js';
+import { EncryptionKey, type KeyAdministration } from './encryption-key.js';
 
 /** RDS event categories that mean the database failed, recovered, was restored or had a backup problem. */
 export const DATABASE_EVENT_CATEGORIES = ['failure', 'recovery', 'restoration', 'backup'] as const;
@@ -60,6 +60,8 @@ export interface BackupAlertsProps {
   /** The database whose failure, recovery, restoration and backup events are sent. */
   readonly database: rds.IDatabaseInstance;
   readonly eventSubscriptionName: string;
+  /** The roles exempt from the denies of the topic key's policy. */
+  readonly keyAdministration: KeyAdministration;
 }
 
 /**
@@ -76,6 +78,7 @@ export class BackupAlerts extends Construct {
     this.key = new EncryptionKey(this, 'Key', {
       alias: props.keyAlias,
       description: `${props.topicName}: messages of the backup alerts topic`,
+      administration: props.keyAdministration,
     }).key;
     this.topic = new sns.Topic(this, 'Resource', {
       topicName: props.topicName,

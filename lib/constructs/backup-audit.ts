@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EncryptionKey } from './encryption-key.js';
+import { EncryptionKey, type KeyAdministration } from './encryption-key.js';
 import { ReportBucket } from './report-bucket.js';
 
 /** Reports delivered every day into the bucket. */
@@ -32,6 +32,8 @@ export interface BackupAuditProps {
   /** Restore tests must finish within this time (the RTO target). */
   readonly maxRestoreTime: Duration;
   readonly reportRetention: Duration;
+  /** The roles exempt from the denies of the report key's policy. */
+  readonly keyAdministration: KeyAdministration;
 }
 
 /**
@@ -95,6 +97,7 @@ export class BackupAudit extends Construct {
     this.key = new EncryptionKey(this, 'ReportKey', {
       alias: props.keyAlias,
       description: `${props.name}: AWS Backup Audit Manager reports`,
+      administration: props.keyAdministration,
     }).key;
     this.bucket = new ReportBucket(this, 'Reports', {
       key: this.key,

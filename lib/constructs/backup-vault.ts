@@ -1,4 +1,4 @@
-import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -56,34 +56,15 @@ export class ProtectedBackupVault extends Construct {
 
   constructor(scope: Construct, id: string, props: ProtectedBackupVaultProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.breakGlassRole = props.breakGlassRole;
-    this.key = new EncryptionKey(this, 'Key', { alias: props.keyAlias, description: props.keyDescription }).key;
-    // Beside the default statement (the account administers the key through IAM), the account may use the key only
-    // through AWS Backup (and the services it names) in this region: no principal outside the account, no other path.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowUseThroughAwsBackupInThisAccount',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: [
-          'kms:Encrypt',
-          'kms:Decrypt',
-          'kms:ReEncrypt*',
-          'kms:GenerateDataKey*',
-          'kms:DescribeKey',
-          'kms:CreateGrant',
-        ],
-        resources: ['*'],
-        conditions: {
-          StringEquals: {
-            'kms:CallerAccount': stack.account,
-            'kms:ViaService': ['backup', ...(props.additionalKeyServices ?? [])].map(
-              (service) => `${service}.${stack.region}.amazonaws.com`,
-            ),
-          },
-        },
-      }),
-    );
+    // The account may use the key only through AWS Backup (and the services named) in this region; no administrator
+    // can disable or delete it, re-write its policy or grant on it (see EncryptionKey).
+    this.key = new EncryptionKey(this, 'Key', {
+      alias: props.keyAlias,
+      description: props.keyDescription,
+      administration: { breakGlassRole: props.breakGlassRole, deploymentRole: props.deploymentRole },
+      useOnlyVia: ['backup', ...(props.additionalKeyServices ?? [])],
+    }).key;
 
     this.vault = new backup.BackupVault(this, 'Resource', {
       backupVaultName: props.vaultName,

@@ -57,7 +57,8 @@ export class LambdaFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Kept when the stack goes (audit trail): a redeploy creates new groups, these keep their retention.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -3,11 +3,15 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { apiCallMessage, apiCallPattern } from './audit-alerts.js';
 import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
 import { LAMBDA_ROOT, LambdaFunction } from './lambda-function.js';
 
@@ -40,6 +44,13 @@ export interface VerifierRoleBootstrapProps {
   /** Also create the logical dump's read-only role (IAM authentication). @default - none */
   readonly dumpRoleName?: string;
   readonly logRetention: logs.RetentionDays;
+  /** Receives an alert whenever anyone but this function (or RDS itself) reads an RDS-managed master secret. */
+  readonly alertTopic: sns.ITopic;
+}
+
+/** The CloudFormation bucket of pre-signed custom-resource response URLs: its name has the region without dashes. */
+export function customResourceResponseBucket(region: string): string {
+  return `cloudformation-custom-resource-response-${region.replace(/-/g, '')}`;
 }
 
 /**
@@ -92,13 +103,13 @@ export class VerifierRoleBootstrap extends Construct {
       open: false,
     });
     this.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.securityGroup, 'verifier role bootstrap');
-    this.secretsManagerEndpoint.addToPolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.AnyPrincipal()],
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secretArn],
-      }),
-    );
+    // The function's role is created below; its ARN is only known then.
+    const endpointPolicy = new iam.PolicyStatement({
+      principals: [new iam.AnyPrincipal()],
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secretArn],
+    });
+    this.secretsManagerEndpoint.addToPolicy(endpointPolicy);
 
     // CloudFormation's ResponseURL is a pre-signed URL of an S3 bucket in the stack's region.
     this.s3Endpoint = new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', {
@@ -106,6 +117,17 @@ export class VerifierRoleBootstrap extends Construct {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [isolated],
     });
+    if (Token.isUnresolved(stack.region)) {
+      throw new Error(`${this.node.path}: the stack needs an explicit region (the response bucket's name contains it)`);
+    }
+    // Only PUTs to CloudFormation's response bucket of this region: the route serves no other S3 traffic.
+    this.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [`arn:${stack.partition}:s3:::${customResourceResponseBucket(stack.region)}/*`],
+      }),
+    );
     // S3's addresses differ by region and CloudFormation cannot look up its prefix list; isolated subnets route
     // HTTPS nowhere but to the VPC endpoints, so "any address" here means the S3 gateway endpoint.
     this.securityGroup.addEgressRule(
@@ -127,9 +149,17 @@ export class VerifierRoleBootstrap extends Construct {
       // CloudFormation sends one request at a time for this one resource.
       reservedConcurrentExecutions: 1,
     });
+    // The read is scoped so that nothing else can use it: this role only (here and in the endpoint's policy), this
+    // secret only, and only through this VPC's endpoint, which admits only this function's security group. Stolen
+    // credentials of the role read nothing from outside; every other read of the secret alerts (below).
     this.function.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArn],
+        conditions: { StringEquals: { 'aws:SourceVpce': this.secretsManagerEndpoint.vpcEndpointId } },
+      }),
     );
+    endpointPolicy.addCondition('ArnEquals', { 'aws:PrincipalArn': this.function.role.roleArn });
     this.function.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
@@ -142,6 +172,25 @@ export class VerifierRoleBootstrap extends Construct {
         },
       }),
     );
+
+    // GetSecretValue is a read-only event: the rule must opt in to those. Any RDS-managed master secret (production's,
+    // and those of restored copies, which hold the same data) read by anyone but this function's role or RDS alerts.
+    const secretRead = new events.Rule(this, 'MasterSecretRead', {
+      description: 'authdb-dr audit: GetSecretValue on an RDS master secret by anyone but the verifier bootstrap',
+      eventPattern: apiCallPattern('secretsmanager', ['GetSecretValue'], {
+        requestParameters: { secretId: events.Match.wildcard('*rds!db-*') },
+        userIdentity: {
+          arn: events.Match.anythingButWildcard(
+            `arn:${stack.partition}:sts::${stack.account}:assumed-role/${this.function.role.roleName}/*`,
+            `arn:${stack.partition}:sts::${stack.account}:assumed-role/AWSServiceRoleForRDS/*`,
+          ),
+        },
+      }),
+      targets: [
+        new targets.SnsTopic(props.alertTopic, { message: apiCallMessage('Read of a database master secret') }),
+      ],
+    });
+    (secretRead.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.function.functionArn,

@@ -108,7 +108,8 @@ export function workflowStateMachine(scope: Construct, props: WorkflowStateMachi
       destination: new logs.LogGroup(scope, 'ExecutionLogs', {
         retention: props.logRetention,
         encryptionKey: props.key,
-        removalPolicy: RemovalPolicy.DESTROY,
+        // Kept when the stack goes: the executions' history is part of the audit trail.
+        removalPolicy: RemovalPolicy.RETAIN,
       }),
       level: sfn.LogLevel.ALL,
       includeExecutionData: true,

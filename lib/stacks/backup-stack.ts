@@ -1,17 +1,18 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
 import type * as backup from 'aws-cdk-lib/aws-backup';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { VaultLockConfig } from '../config/backup-schema.js';
+import { AuditAlerts } from '../constructs/audit-alerts.js';
 import { BackupAlerts } from '../constructs/backup-alerts.js';
 import { BackupAudit } from '../constructs/backup-audit.js';
 import { DatabaseBackupPlan } from '../constructs/backup-plan.js';
 import { DatabaseRestoreTesting } from '../constructs/backup-restore-testing.js';
 import { ProtectedBackupVault, type VaultLock } from '../constructs/backup-vault.js';
+import { BreakGlassRole } from '../constructs/break-glass-role.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
 export interface BackupStackProps extends EnvironmentStackProps {
@@ -21,6 +22,8 @@ export interface BackupStackProps extends EnvironmentStackProps {
   readonly vpc: ec2.IVpc;
   /** The DR-region vault every snapshot rule copies to (a cross-region reference). */
   readonly drVault: backup.IBackupVault;
+  /** The database's key and the DR-region keys, watched by the audit alerts with this stack's own keys. */
+  readonly watchedKeys: kms.IKey[];
 }
 
 /**
@@ -36,6 +39,10 @@ export class BackupStack extends EnvironmentStack {
   readonly alertTopic: sns.ITopic;
   readonly restoreTesting: DatabaseRestoreTesting;
   readonly audit: BackupAudit;
+  /** The only principal that may destroy the keys or delete recovery points (MFA, principals from config). */
+  readonly breakGlass: BreakGlassRole;
+  /** CloudTrail alerts on the keys, the vaults and plans, and the production instance. */
+  readonly auditAlerts: AuditAlerts;
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
     super(scope, id, props);
@@ -47,6 +54,16 @@ export class BackupStack extends EnvironmentStack {
     const vault = protectedVault(this, 'Vault', 'primary');
     this.vault = vault.vault;
     this.vaultKey = vault.key;
+
+    // Named as every key and vault policy of the environment names it (`keyAdministration`), in both regions.
+    this.breakGlass = new BreakGlassRole(this, 'BreakGlass', {
+      roleName: b.breakGlassRoleName,
+      trustedPrincipalArns: config.breakGlass.trustedPrincipalArns,
+      maxSessionDuration: Duration.hours(config.breakGlass.maxSessionHours),
+      regions: [config.primaryRegion, config.drRegion],
+      keyTags: { project: 'authdb-dr', environment: config.name },
+      vaults: [this.vault, props.drVault],
+    });
 
     this.plan = new DatabaseBackupPlan(this, 'Plan', {
       planName: prefix,
@@ -71,13 +88,15 @@ export class BackupStack extends EnvironmentStack {
       })),
     });
 
-    this.alertTopic = new BackupAlerts(this, 'Alerts', {
+    const alerts = new BackupAlerts(this, 'Alerts', {
       topicName: `${prefix}-backup-alerts`,
       keyAlias: `authdb-dr/${config.name}/backup-alerts`,
       emails: config.alerts.emails,
       database: props.database,
       eventSubscriptionName: `${prefix}-database`,
-    }).topic;
+      keyAdministration: this.keyAdministration,
+    });
+    this.alertTopic = alerts.topic;
 
     this.restoreTesting = new DatabaseRestoreTesting(this, 'RestoreTesting', {
       planName: `${underscored}_database`,
@@ -101,6 +120,13 @@ export class BackupStack extends EnvironmentStack {
       minRetention: Duration.days(config.database.backupRetentionDays),
       maxRestoreTime: Duration.minutes(config.targets.rtoMinutes),
       reportRetention: Duration.days(b.reportRetentionDays),
+      keyAdministration: this.keyAdministration,
+    });
+
+    this.auditAlerts = new AuditAlerts(this, 'AuditAlerts', {
+      topic: this.alertTopic,
+      keys: [...props.watchedKeys, this.vaultKey, alerts.key, this.audit.key],
+      databaseInstanceId: props.database.instanceIdentifier,
     });
   }
 }
@@ -121,19 +147,9 @@ export function protectedVault(
     keyAlias: `authdb-dr/${config.name}/${which === 'primary' ? 'backup-vault' : 'dr-backup-vault'}`,
     keyDescription: `authdb ${config.name}: AWS Backup vault in ${scope.region} (${which})`,
     lock: vaultLock(config.backup.vaultLock[which]),
-    ...exemptRoles(scope),
+    ...scope.keyAdministration,
     additionalKeyServices,
   });
-}
-
-/** The break-glass role named in config and the CDK bootstrap's CloudFormation execution role of this stack. */
-function exemptRoles(scope: EnvironmentStack): { breakGlassRole: iam.IRole; deploymentRole: iam.IRole } {
-  const { backup: b } = scope.config;
-  const deploymentRoleName = `cdk-${b.cdkBootstrapQualifier}-cfn-exec-role-${scope.account}-${scope.region}`;
-  return {
-    breakGlassRole: iam.Role.fromRoleName(scope, 'BreakGlassRole', b.breakGlassRoleName),
-    deploymentRole: iam.Role.fromRoleName(scope, 'DeploymentRole', deploymentRoleName),
-  };
 }
 
 function vaultLock(lock: VaultLockConfig): VaultLock {

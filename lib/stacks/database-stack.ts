@@ -28,6 +28,7 @@ export class DatabaseStack extends EnvironmentStack {
     const key = new EncryptionKey(this, 'DatabaseKey', {
       alias: `authdb-dr/${config.name}/database`,
       description: `authdb ${config.name}: database storage, master secret, Performance Insights, logs`,
+      administration: this.keyAdministration,
     }).key;
     // CloudWatch Logs encrypts the flow logs, database logs and Lambda logs with this key.
     key.addToResourcePolicy(

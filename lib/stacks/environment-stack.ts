@@ -1,6 +1,8 @@
 import { Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema.js';
+import type { KeyAdministration } from '../constructs/encryption-key.js';
 
 export interface EnvironmentStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -12,6 +14,7 @@ export interface EnvironmentStackProps extends StackProps {
 export class EnvironmentStack extends Stack {
   readonly config: EnvironmentConfig;
   private readonly zones: string[];
+  private administration?: KeyAdministration;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
@@ -21,6 +24,23 @@ export class EnvironmentStack extends Stack {
     const untaggable = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
     Tags.of(this).add('project', 'authdb-dr', untaggable);
     Tags.of(this).add('environment', props.config.name, untaggable);
+  }
+
+  /**
+   * The break-glass role (created by the backup stack) and the CDK bootstrap's CloudFormation execution role of this
+   * stack's region, by name: the principals exempt from the key and vault policies' denies.
+   */
+  get keyAdministration(): KeyAdministration {
+    const { backup: b } = this.config;
+    this.administration ??= {
+      breakGlassRole: iam.Role.fromRoleName(this, 'BreakGlassRole', b.breakGlassRoleName),
+      deploymentRole: iam.Role.fromRoleName(
+        this,
+        'DeploymentRole',
+        `cdk-${b.cdkBootstrapQualifier}-cfn-exec-role-${this.account}-${this.region}`,
+      ),
+    };
+    return this.administration;
   }
 
   override get availabilityZones(): string[] {

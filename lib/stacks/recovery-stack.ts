@@ -58,6 +58,7 @@ export class RecoveryStack extends EnvironmentStack {
       dumpRoleName: config.logicalBackup.dumpRole,
       databaseName: config.database.databaseName,
       logRetention: config.logRetentionDays,
+      alertTopic: props.alertTopic,
     });
 
     this.drill = new DrDrillWorkflow(this, 'Drill', {

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   VERIFIER_ROLE_RESOURCE_TYPE,
@@ -20,6 +21,7 @@ function addBootstrap(database: DatabaseStack, id = 'VerifierRole', props: Parti
     roleName: 'authdb_verifier',
     databaseName: 'authdb',
     logRetention: logs.RetentionDays.ONE_MONTH,
+    alertTopic: new sns.Topic(database, `${id}Alerts`, { masterKey: database.key, enforceSSL: true }),
     ...props,
   });
 }
@@ -35,7 +37,7 @@ describe('VerifierRoleBootstrap', () => {
   let stacks: ReturnType<typeof environmentStacks>;
   let bootstrap: VerifierRoleBootstrap;
   let template: Template;
-  let ids: { fn: string; fnSg: string; endpointSg: string; dbSg: string; db: string; key: string };
+  let ids: { fn: string; role: string; fnSg: string; endpointSg: string; dbSg: string; db: string; key: string };
 
   beforeAll(() => {
     stacks = environmentStacks('dev');
@@ -43,6 +45,7 @@ describe('VerifierRoleBootstrap', () => {
     template = Template.fromStack(stacks.database);
     ids = {
       fn: idOf(template, 'AWS::Lambda::Function', 'VerifierRoleFunction'),
+      role: idOf(template, 'AWS::IAM::Role', 'VerifierRoleFunctionRole'),
       fnSg: idOf(template, 'AWS::EC2::SecurityGroup', 'VerifierRoleSecurityGroup'),
       endpointSg: idOf(template, 'AWS::EC2::SecurityGroup', 'VerifierRoleSecretsManagerEndpointSecurityGroup'),
       dbSg: idOf(template, 'AWS::EC2::SecurityGroup', 'DatabaseSecurityGroup'),
@@ -107,7 +110,7 @@ describe('VerifierRoleBootstrap', () => {
     expect(isolatedSubnets()).toHaveLength(3);
   });
 
-  it('creates a Secrets Manager interface endpoint (private DNS) and an S3 gateway endpoint', () => {
+  it('creates a Secrets Manager endpoint for the function role only, and an S3 endpoint for the response bucket only', () => {
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       ServiceName: 'com.amazonaws.ap-northeast-2.secretsmanager',
       VpcEndpointType: 'Interface',
@@ -116,7 +119,13 @@ describe('VerifierRoleBootstrap', () => {
       SecurityGroupIds: [groupId(ids.endpointSg)],
       PolicyDocument: {
         Statement: [
-          { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'secretsmanager:GetSecretValue', Resource: secretArn() },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: secretArn(),
+            Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [ids.role, 'Arn'] } } },
+          },
         ],
       },
     });
@@ -127,11 +136,22 @@ describe('VerifierRoleBootstrap', () => {
       VpcEndpointType: 'Gateway',
       ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] },
       RouteTableIds: routeTables,
+      // CloudFormation's pre-signed response URLs point into this bucket (region without dashes); nothing else.
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: 's3:PutObject',
+            Resource: 'arn:aws:s3:::cloudformation-custom-resource-response-apnortheast2/*',
+          },
+        ],
+      },
     });
     expect(routeTables).toHaveLength(3);
   });
 
-  it('may read exactly the master secret, and decrypt with the key only through Secrets Manager for it', () => {
+  it('may read exactly the master secret through its endpoint only, and decrypt only through Secrets Manager for it', () => {
     const policy = idOf(template, 'AWS::IAM::Policy', 'VerifierRoleFunctionRoleDefaultPolicy');
     const statements = (
       template.toJSON().Resources[policy].Properties.PolicyDocument as { Statement: Record<string, unknown>[] }
@@ -140,6 +160,11 @@ describe('VerifierRoleBootstrap', () => {
       Effect: 'Allow',
       Action: 'secretsmanager:GetSecretValue',
       Resource: secretArn(),
+      Condition: {
+        StringEquals: {
+          'aws:SourceVpce': { Ref: idOf(template, 'AWS::EC2::VPCEndpoint', 'VerifierRoleSecretsManagerEndpoint') },
+        },
+      },
     });
     expect(statements).toContainEqual({
       Effect: 'Allow',

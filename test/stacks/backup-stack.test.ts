@@ -23,8 +23,12 @@ interface CfnResource {
   DependsOn?: string[];
 }
 
-function only(template: Template, type: string): { id: string; props: Record<string, Cfn>; resource: CfnResource } {
-  const found = Object.entries(template.findResources(type));
+function only(
+  template: Template,
+  type: string,
+  prefix = '',
+): { id: string; props: Record<string, Cfn>; resource: CfnResource } {
+  const found = Object.entries(template.findResources(type)).filter(([id]) => id.startsWith(prefix));
   expect(found, `exactly one ${type}`).toHaveLength(1);
   const [id, resource] = found[0]!;
   return { id, props: resource.Properties, resource: resource as CfnResource };
@@ -65,7 +69,7 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
     expect(backup.vault).toBeDefined();
   });
 
-  it('encrypts the vault with its own retained, rotating key usable only by the account through AWS Backup', () => {
+  it('encrypts the vault with its own retained, rotating key whose only use statement is through AWS Backup', () => {
     const vault = only(template, 'AWS::Backup::BackupVault');
     expect(vault.props.BackupVaultName).toBe(`authdb-dr-${env}-primary`);
     expect(vault.props.EncryptionKeyArn).toEqual({ 'Fn::GetAtt': [keyId('VaultKey'), 'Arn'] });
@@ -74,9 +78,18 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(key.DeletionPolicy).toBe('Retain');
     const statements = key.Properties.KeyPolicy.Statement as Record<string, Cfn>[];
-    // Nobody outside the account, no service principal, no wildcard principal.
-    for (const s of statements) expect(text(s.Principal.AWS)).toBe(`arn:aws:iam::${account}:root`);
-    const backupUse = statements.find((s) => s.Sid === 'AllowUseThroughAwsBackupInThisAccount')!;
+    // Allowed: nobody outside the account, no service principal, no wildcard principal, never kms:*. What the policy
+    // admits as a whole (with its denies) is proven by the IAM simulator in test/iam/keys.test.ts.
+    for (const s of statements.filter((s) => s.Effect === 'Allow')) {
+      expect(text(s.Principal.AWS)).toBe(`arn:aws:iam::${account}:root`);
+      expect(s.Action).not.toContain('kms:*');
+    }
+    expect(statements.filter((s) => s.Effect === 'Deny').map((s) => s.Sid)).toEqual([
+      'DenyKeyDestructionExceptBreakGlass',
+      'DenyPolicyChangeExceptBreakGlassAndDeployment',
+      'DenyGrantsExceptForAwsResourcesAndBreakGlass',
+    ]);
+    const backupUse = statements.find((s) => s.Sid === 'AllowUseThroughNamedServicesInThisAccount')!;
     expect(backupUse.Condition).toEqual({
       StringEquals: {
         'kms:CallerAccount': account,
@@ -235,7 +248,7 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
   );
 
   it('has exactly the three job-failure rules (no deprecated vault notifications)', () => {
-    expect(all(template, 'AWS::Events::Rule')).toHaveLength(3);
+    expect(all(template, 'AWS::Events::Rule').filter(([id]) => id.startsWith('Alerts'))).toHaveLength(3);
     expect(only(template, 'AWS::Backup::BackupVault').props.Notifications).toBeUndefined();
   });
 
@@ -294,7 +307,7 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
   });
 
   it('writes daily job and compliance reports into an encrypted, versioned, TLS-only, private, retained bucket', () => {
-    const bucket = only(template, 'AWS::S3::Bucket');
+    const bucket = only(template, 'AWS::S3::Bucket', 'AuditReports5');
     expect(bucket.resource.DeletionPolicy).toBe('Retain');
     expect(bucket.props).toMatchObject({
       BucketEncryption: {
@@ -318,7 +331,8 @@ describe.each(ENVIRONMENTS)('backup stack (%s)', (env) => {
     expect(bucket.props.LifecycleConfiguration.Rules).toContainEqual(
       expect.objectContaining({ ExpirationInDays: config.backup.reportRetentionDays, Status: 'Enabled' }),
     );
-    const statements = only(template, 'AWS::S3::BucketPolicy').props.PolicyDocument.Statement as Record<string, Cfn>[];
+    const statements = all(template, 'AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === bucket.id)![1]
+      .Properties.PolicyDocument.Statement as Record<string, Cfn>[];
     expect(statements).toContainEqual(
       expect.objectContaining({
         Effect: 'Deny',

@@ -274,7 +274,7 @@ describe.each(['dev', 'prod'] as const)('recovery stack (%s)', (env) => {
   });
 
   it('keeps drill reports in a retained, versioned, KMS-encrypted, SSL-only, private bucket', () => {
-    const { id, resource } = one(template, 'AWS::S3::Bucket', 'Reports');
+    const { id, resource } = one(template, 'AWS::S3::Bucket', 'Reports7');
     const props = resource.Properties;
     expect(resource.DeletionPolicy).toBe('Retain');
     expect(resource.UpdateReplacePolicy).toBe('Retain');

@@ -35,9 +35,12 @@ export function templateOf(envName: string, stack: keyof EnvironmentStacks): Tem
   const key = `${envName}/${stack}`;
   let template = templates.get(key);
   if (!template) {
+    // One synth of the environment serves all its stacks (the app caches its assembly).
     const stacks = environmentStacks(envName);
-    template = Template.fromStack(stacks[stack]);
-    templates.set(key, template);
+    for (const name of ['drRegion', 'database', 'backup', 'recovery'] as const) {
+      templates.set(`${envName}/${name}`, Template.fromStack(stacks[name]));
+    }
+    template = templates.get(key)!;
   }
   return template;
 }

@@ -289,6 +289,7 @@ class Resolver {
       case 'AWS::IAM::Role':
         return r.name('RoleName');
       case 'AWS::KMS::Key':
+      case 'AWS::EC2::VPCEndpoint':
         return id.toLowerCase();
       case 'AWS::SNS::Topic':
       case 'AWS::StepFunctions::StateMachine':
@@ -306,6 +307,10 @@ class Resolver {
     if (r.Type === 'AWS::RDS::DBInstance' && attr === 'MasterUserSecret.SecretArn') {
       // RDS names the secret it manages rds!db-<resource id>; the instance identifier stands in for that id.
       return this.arn('secretsmanager', `secret:rds!db-${this.string(this.ref(id))}-AbCdEf`);
+    }
+    if (r.Type === 'AWS::EC2::VPC' && attr === 'DefaultSecurityGroup') return `sg-${id.toLowerCase()}`;
+    if (r.Type === 'AWS::Backup::BackupVault' && attr === 'BackupVaultArn') {
+      return this.arn('backup', `backup-vault:${r.name('BackupVaultName')}`);
     }
     if (attr !== 'Arn' && !(r.Type === 'AWS::SNS::Topic' && attr === 'TopicArn')) throw fail();
     switch (r.Type) {
@@ -327,8 +332,48 @@ class Resolver {
         return this.arn('secretsmanager', `secret:${r.name('Name')}-AbCdEf`);
       case 'AWS::IAM::Role':
         return `arn:${this.partition}:iam::${this.where.account}:role/${this.ref(id)}`;
+      case 'AWS::Events::Rule':
+        return this.arn('events', `rule/${r.name('Name')}`);
       default:
         throw fail();
     }
   }
 }
+
+/**
+ * A property of one resource of `template` (e.g. a key's `KeyPolicy`, a vault's `AccessPolicy`) with every intrinsic
+ * resolved as `rolePolicies` resolves them; throws on what it cannot resolve.
+ */
+export function resolvedProperty(
+  template: Template,
+  logicalId: string,
+  property: string,
+  where: Where,
+  others: (Template | RegionalTemplate)[] = [],
+): unknown {
+  const self = template.toJSON() as CfnTemplate;
+  const regions = new Map<CfnTemplate, string>();
+  const otherStacks = others.map((other) => {
+    if (!('region' in other)) return other.toJSON() as CfnTemplate;
+    const json = other.template.toJSON() as CfnTemplate;
+    regions.set(json, other.region);
+    return json;
+  });
+  const resource = self.Resources?.[logicalId];
+  if (!resource) throw new Error(`no resource ${logicalId} in this template`);
+  const value = resource.Properties?.[property];
+  if (value === undefined) throw new Error(`${logicalId} has no ${property}`);
+  return new Resolver(self, [self, ...otherStacks], where, regions).value(value);
+}
+
+/** A principal that is not one of the template's roles: an administrator, the deployment role, the root user. */
+export function principalWith(arn: string, statements: ResolvedStatement[] = []): RolePolicies {
+  return {
+    logicalId: arn.split(':').slice(5).join(':'),
+    arn,
+    policies: statements.length ? [{ name: 'inline', policy: { Version: '2012-10-17', Statement: statements } }] : [],
+  };
+}
+
+/** What AdministratorAccess grants (and the CDK bootstrap's CloudFormation execution role carries by default). */
+export const ADMINISTRATOR_ACCESS: ResolvedStatement[] = [{ Effect: 'Allow', Action: '*', Resource: '*' }];

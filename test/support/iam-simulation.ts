@@ -14,14 +14,19 @@ export async function decide(
   action: string,
   resource: string,
   context: Record<string, string> = {},
+  /** The resource's own policy (a key policy, a vault access policy, a function's permissions), if it has one. */
+  resourcePolicy?: unknown,
 ): Promise<Decision> {
   const account = role.arn.split(':')[4]!;
+  // AWS sets aws:PrincipalArn on every signed request; the simulator does not, and resource policies test it.
+  const contextVariables = resourcePolicy ? { 'aws:PrincipalArn': role.arn, ...context } : context;
   const response = await runSimulation(
     {
-      request: { principal: role.arn, action, resource: { resource, accountId: account }, contextVariables: context },
+      request: { principal: role.arn, action, resource: { resource, accountId: account }, contextVariables },
       identityPolicies: role.policies,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      resourcePolicy,
     },
     {},
   );
@@ -34,7 +39,12 @@ export async function decide(
   const identity = analysis.identityAnalysis;
   const sids = (list: { explain: { identifier: string } }[] | undefined) =>
     list?.map((s) => (/^\d+$/.test(s.explain.identifier) ? `#${s.explain.identifier}` : s.explain.identifier));
-  const why = `${asked} => ${response.overallResult} (deny: ${sids(identity?.denyStatements)}, allow: ${sids(identity?.allowStatements)})`;
+  const onResource = analysis.resourceAnalysis;
+  const why =
+    `${asked} => ${response.overallResult} (deny: ${sids(identity?.denyStatements)}, allow: ${sids(identity?.allowStatements)}` +
+    (resourcePolicy
+      ? `; resource policy deny: ${sids(onResource?.denyStatements)}, allow: ${sids(onResource?.allowStatements)})`
+      : ')');
   return { result: response.overallResult, why };
 }
 
