@@ -166,12 +166,28 @@ export class RestoreWorkflow extends Construct {
         ],
       }),
     );
+    // Only through RDS (and Secrets Manager, for the master secret RDS creates): the roles cannot decrypt or hand
+    // out grants on the database key directly.
+    const keyServices = ['rds', 'secretsmanager'].map((s) => `${s}.${stack.region}.amazonaws.com`);
     for (const f of [start, finish]) {
+      f.role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [props.key.keyArn] }));
       f.role.addToPolicy(
         new iam.PolicyStatement({
           sid: 'LetRdsUseTheDatabaseKey',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'],
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [props.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': keyServices } },
+        }),
+      );
+      f.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'LetRdsGrantItselfTheDatabaseKey',
+          actions: ['kms:CreateGrant'],
+          resources: [props.key.keyArn],
+          conditions: {
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+            StringEquals: { 'kms:ViaService': keyServices },
+          },
         }),
       );
     }

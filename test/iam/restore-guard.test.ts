@@ -190,6 +190,59 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
     });
   });
 
+  describe('the database key (finding 4: conditions as the drill has)', () => {
+    /** The database key, as the start role's statements resolve it (the primary region's only key they name). */
+    const databaseKey = () => {
+      const keys = role(START)
+        .policies.flatMap((p) => p.policy.Statement)
+        .flatMap((s) => [s.Resource ?? []].flat())
+        .filter((r) => r.startsWith(`arn:aws:kms:${REGION}:`));
+      expect(new Set(keys).size, keys.join()).toBe(1);
+      return keys[0]!;
+    };
+    const viaRds = { 'kms:ViaService': `rds.${REGION}.amazonaws.com` };
+    // The key policy's delegation to the account's IAM policies (what KMS needs so identity policies count at all).
+    const delegating = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
+      ],
+    };
+
+    it('lets the start and finish roles use the key only through RDS or Secrets Manager', async () => {
+      for (const prefix of [START, FINISH]) {
+        for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+          await expectDecision(decide(role(prefix), action, databaseKey(), viaRds, delegating), 'Allowed');
+          await expectDecision(
+            decide(
+              role(prefix),
+              action,
+              databaseKey(),
+              { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` },
+              delegating,
+            ),
+            'Allowed',
+          );
+          await expectNotAllowed(decide(role(prefix), action, databaseKey(), {}, delegating));
+          await expectNotAllowed(
+            decide(role(prefix), action, databaseKey(), { 'kms:ViaService': `s3.${REGION}.amazonaws.com` }),
+          );
+        }
+      }
+    });
+
+    it('lets them create grants only for an AWS resource, through RDS', async () => {
+      for (const prefix of [START, FINISH]) {
+        const grant = (context: Record<string, string>) =>
+          decide(role(prefix), 'kms:CreateGrant', databaseKey(), context, delegating);
+        await expectDecision(grant({ ...viaRds, 'kms:GrantIsForAWSResource': 'true' }), 'Allowed');
+        await expectNotAllowed(grant({ ...viaRds, 'kms:GrantIsForAWSResource': 'false' }));
+        await expectNotAllowed(grant({ 'kms:GrantIsForAWSResource': 'true' }));
+        await expectNotAllowed(grant({}));
+      }
+    });
+  });
+
   describe('the start role', () => {
     it('restores only into new instances created with the restored tag', async () => {
       const start = role(START);

@@ -14,6 +14,8 @@ export async function decide(
   action: string,
   resource: string,
   context: Record<string, string> = {},
+  /** The resource's own policy (e.g. a KMS key policy: KMS needs one beside the identity policy). */
+  resourcePolicy?: unknown,
 ): Promise<Decision> {
   const account = role.arn.split(':')[4]!;
   const response = await runSimulation(
@@ -22,6 +24,7 @@ export async function decide(
       identityPolicies: role.policies,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      ...(resourcePolicy ? { resourcePolicy } : {}),
     },
     {},
   );
