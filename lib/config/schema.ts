@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backupSchema, checkLockBracketsWrites, primaryVaultWrites } from './backup-schema.js';
+import { cutoverSchema } from './cutover-schema.js';
 import { drillSchema, restoreSchema } from './drill-schema.js';
 import { durationMinutes, parseDailyWindow, parseWeeklyWindow, weeklyMeetsDaily } from './windows.js';
 
@@ -135,6 +136,7 @@ export const environmentSchema = z
     backup: backupSchema,
     drill: drillSchema,
     restore: restoreSchema,
+    cutover: cutoverSchema,
   })
   .strict()
   .superRefine((env, ctx) => {

@@ -35,6 +35,13 @@ export interface RestoreWorkflowProps {
   readonly drRegion: string;
   readonly replicatedBackupRetention: Duration;
   readonly allowedInstanceClasses: string[];
+  /** How a cutover is guarded: a second person's approval, and a data-loss acknowledgement for old points. */
+  readonly cutover: {
+    readonly requireApproval: boolean;
+    readonly approvalTimeout: Duration;
+    /** A cutover to a recovery point older than this needs `cutover.acceptDataLossHours` in the input. */
+    readonly dataLossAcknowledgementAfter: Duration;
+  };
   readonly alertTopic: sns.ITopic;
   readonly reportBucket: s3.IBucket;
   /** The drill's building blocks this workflow shares: one look at an instance, and the row-count verifier. */
@@ -75,6 +82,7 @@ export class RestoreWorkflow extends Construct {
       environment: {
         SOURCE_INSTANCE_ID: sourceId,
         ALLOWED_INSTANCE_CLASSES: JSON.stringify(props.allowedInstanceClasses),
+        DATA_LOSS_ACK_AFTER_HOURS: String(props.cutover.dataLossAcknowledgementAfter.toMinutes() / 60),
       },
     });
     const start = fn('restore-start', 'restore into a new instance with production settings');

@@ -91,6 +91,13 @@ export class RecoveryStack extends EnvironmentStack {
       drRegion: config.drRegion,
       replicatedBackupRetention: Duration.days(config.database.replicatedBackupRetentionDays),
       allowedInstanceClasses: config.restore.allowedInstanceClasses,
+      cutover: {
+        requireApproval: config.cutover.requireApproval,
+        approvalTimeout: Duration.minutes(config.cutover.approvalTimeoutMinutes),
+        dataLossAcknowledgementAfter: Duration.minutes(
+          Math.round(config.cutover.dataLossAcknowledgementAfterHours * 60),
+        ),
+      },
       alertTopic: props.alertTopic,
       reportBucket: this.reports.bucket,
       statusFunction: this.drill.functions.status,

@@ -1,6 +1,7 @@
 import {
   AddTagsToResourceCommand,
   type DBInstance,
+  type DBInstanceAutomatedBackup,
   DBInstanceNotFoundFault,
   type DBSnapshot,
   DBSnapshotNotFoundFault,
@@ -58,6 +59,8 @@ export class FakeRds {
   /** Errors thrown by ModifyDBInstance renames (NewDBInstanceIdentifier), by the identifier being renamed. */
   renameErrors = new Map<string, Error>();
   snapshots: DBSnapshot[] = [];
+  /** What DescribeDBInstanceAutomatedBackups lists, when set (default: one 7-day window of the instance asked). */
+  automatedBackups?: DBInstanceAutomatedBackup[];
 
   constructor(private readonly now: () => Date = () => new Date()) {
     const describe = (input: { DBInstanceIdentifier?: string }) => {
@@ -93,10 +96,15 @@ export class FakeRds {
     });
     this.mock.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake((input) => {
       this.calls.push({ command: 'DescribeAutomatedBackups', input });
+      if (this.automatedBackups) return { DBInstanceAutomatedBackups: this.automatedBackups };
+      const owner = [...this.instances.values()].find(
+        (i) => i.extra?.DbiResourceId !== undefined && i.extra.DbiResourceId === input.DbiResourceId,
+      );
       return {
         DBInstanceAutomatedBackups: [
           {
-            DBInstanceIdentifier: input.DBInstanceIdentifier,
+            DBInstanceIdentifier: input.DBInstanceIdentifier ?? owner?.id,
+            DbiResourceId: input.DbiResourceId,
             RestoreWindow: { EarliestTime: new Date(this.now().getTime() - 7 * 86_400_000), LatestTime: this.now() },
           },
         ],
@@ -180,6 +188,7 @@ export class FakeRds {
       createdAt: new Date('2026-01-01T00:00:00Z'),
       lagsMs,
       extra: {
+        DbiResourceId: `db-${id.toUpperCase()}`,
         MasterUsername: 'authdb_admin',
         MasterUserSecret: {
           SecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123-abcdef`,

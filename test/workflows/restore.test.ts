@@ -37,6 +37,12 @@ const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 let fake: FakeRds;
 let runs = 0;
+const validateConfig = {
+  environment: 'dev',
+  sourceInstanceId: SOURCE,
+  allowedInstanceClasses: config.restore.allowedInstanceClasses,
+  dataLossAcknowledgementAfterHours: config.cutover.dataLossAcknowledgementAfterHours,
+};
 
 beforeAll(async () => {
   definition = definitionFrom(templateOf('dev', 'recovery'), 'RestoreStateMachine');
@@ -74,12 +80,7 @@ async function runRestore(input: unknown): Promise<ExecutionResult> {
     pgServer.connectionFactory(endpoint.host.startsWith(`${SOURCE}.`) ? 'source' : 'restored');
   const status = (e: unknown) => instanceStatus(e, { rds, now });
   const handlers = {
-    Validate: (e: unknown) =>
-      validateRestore(
-        e,
-        { environment: 'dev', sourceInstanceId: SOURCE, allowedInstanceClasses: config.restore.allowedInstanceClasses },
-        { rds },
-      ),
+    Validate: (e: unknown) => validateRestore(e, validateConfig, { rds, now }),
     StartRestore: (e: unknown) => startRestore(e, { rds, now }),
     CheckTarget: status,
     ApplySettings: (e: unknown) =>
@@ -413,18 +414,65 @@ describe('restore input validation: every bad input fails before anything is cre
       'InvalidInput',
       /cutover.confirmSourceInstanceId = "authdb-prod"; allowed: exactly the source instance id \(authdb-dev\)/,
     ],
+    ...findingNineCases(),
   ];
+
+  it('has at least 60 bad inputs, each with its own expected message', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(cases.map(([name]) => name)).size).toBe(cases.length);
+  });
+
+  it('takes the restorable window from the automated backup of this instance (DbiResourceId), not the first listed', async () => {
+    // A retained backup of an earlier instance of the same name, listed first, with a window this one never had.
+    fake.automatedBackups = [
+      {
+        DBInstanceIdentifier: SOURCE,
+        DbiResourceId: 'db-DELETED-EARLIER',
+        Status: 'retained',
+        RestoreWindow: { EarliestTime: daysAgo(30), LatestTime: daysAgo(20) },
+      },
+      {
+        DBInstanceIdentifier: SOURCE,
+        DbiResourceId: `db-${SOURCE.toUpperCase()}`,
+        Status: 'active',
+        RestoreWindow: { EarliestTime: daysAgo(2), LatestTime: new Date() },
+      },
+    ];
+    const result = await runRestore({ ...valid, restoreTime: daysAgo(25).toISOString() });
+    expect(result.error).toBe('RecoveryPointOutsideWindow');
+    expect(result.cause).toMatch(/outside the restorable window; allowed: from \S+ to \S+/);
+    expect(Date.parse(/allowed: from (\S+)/.exec(result.cause!)![1]!)).toBeGreaterThan(daysAgo(3).getTime());
+    expect(fake.callsOf('DescribeAutomatedBackups')).toEqual([{ DbiResourceId: `db-${SOURCE.toUpperCase()}` }]);
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('accepts a cutover to an old point when the data loss is acknowledged with at least its age', async () => {
+    const execution = {
+      Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:ack`,
+      Name: 'ack',
+      StartTime: new Date().toISOString(),
+    };
+    const rds = new RDSClient({ region: REGION });
+    const input = { ...valid, restoreTime: minutesAgo(180), cutover: { confirmSourceInstanceId: SOURCE } };
+    const validate = (acceptDataLossHours: number) =>
+      validateRestore(
+        { input: { ...input, cutover: { ...input.cutover, acceptDataLossHours } }, execution },
+        validateConfig,
+        {
+          rds,
+          now: () => new Date(),
+        },
+      );
+    await expect(validate(3.1)).resolves.toMatchObject({
+      cutover: true,
+      restoreTime: input.restoreTime,
+    });
+    await expect(validate(2.9)).rejects.toThrow(/acceptDataLossHours = 2.9; allowed: at least 3/);
+  });
 
   it.each(cases)('rejects %s', async (_, input, error, cause) => {
     fake.addInstance('authdb-dev-restored-0', {});
-    fake.snapshots = [
-      {
-        DBSnapshotIdentifier: 'other-snap',
-        DBInstanceIdentifier: 'someone-else',
-        Status: 'available',
-        SnapshotCreateTime: new Date(),
-      },
-    ];
+    fake.snapshots = FIXTURE_SNAPSHOTS();
     const result = await runRestore(input);
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe(error);
@@ -433,3 +481,363 @@ describe('restore input validation: every bad input fails before anything is cre
     expect(fake.mutations()).toEqual([]);
   });
 });
+
+const rdsArnOf = (name: string, region = REGION, account = ACCOUNT, partition = 'aws') =>
+  `arn:${partition}:rds:${region}:${account}:snapshot:${name}`;
+const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
+/** Snapshots every bad-input case can refer to. */
+const FIXTURE_SNAPSHOTS = () => [
+  {
+    DBSnapshotIdentifier: 'other-snap',
+    DBInstanceIdentifier: 'someone-else',
+    Status: 'available',
+    SnapshotCreateTime: new Date(),
+  },
+  {
+    DBSnapshotIdentifier: 'authdb-dev-creating',
+    DBInstanceIdentifier: SOURCE,
+    Status: 'creating',
+    SnapshotCreateTime: new Date(),
+  },
+  {
+    DBSnapshotIdentifier: 'authdb-dev-old',
+    DBSnapshotArn: rdsArnOf('authdb-dev-old'),
+    DBInstanceIdentifier: SOURCE,
+    SnapshotType: 'manual',
+    Status: 'available',
+    SnapshotCreateTime: daysAgo(180),
+  },
+  {
+    DBSnapshotIdentifier: 'awsbackup:job-old',
+    DBSnapshotArn: rdsArnOf('awsbackup:job-old'),
+    DBInstanceIdentifier: SOURCE,
+    SnapshotType: 'awsbackup',
+    Status: 'available',
+    SnapshotCreateTime: daysAgo(10),
+  },
+  {
+    DBSnapshotIdentifier: 'awsbackup:job-other',
+    DBSnapshotArn: rdsArnOf('awsbackup:job-other'),
+    DBInstanceIdentifier: 'someone-else',
+    SnapshotType: 'awsbackup',
+    Status: 'available',
+    SnapshotCreateTime: daysAgo(1),
+  },
+];
+
+/** Issue 8, finding 9: the inputs that got through, and more of every kind. */
+function findingNineCases(): [string, Record<string, unknown>, string, RegExp][] {
+  const valid = { sourceInstanceId: SOURCE, restoreTime: 'latest', targetInstanceId: TARGET };
+  const point = (arn: string) => ({ sourceInstanceId: SOURCE, recoveryPointArn: arn, targetInstanceId: TARGET });
+  const snapshot = (id: string) => ({ sourceInstanceId: SOURCE, snapshotIdentifier: id, targetInstanceId: TARGET });
+  const confirm = { confirmSourceInstanceId: SOURCE };
+  const long = 'x'.repeat(10_000);
+  /** A repeated value is cut to 80 characters and its full length said: never a run of more than 80 x. */
+  const capped = (field: string) =>
+    new RegExp(`^(?!.*x{81})Invalid restore input: (.*; )?${field} = "x{79}…\\(10002 characters\\)`);
+  return [
+    [
+      'a recovery point of another account',
+      point(rdsArnOf('awsbackup:job-1', REGION, '999999999999')),
+      'InvalidInput',
+      /recoveryPointArn = ".*" is of account 999999999999; allowed: an RDS snapshot of partition aws, region ap-northeast-2, account 111111111111/,
+    ],
+    [
+      'a recovery point of another region',
+      point(rdsArnOf('awsbackup:job-1', 'us-east-1')),
+      'InvalidInput',
+      /is of region us-east-1; allowed: an RDS snapshot of partition aws, region ap-northeast-2/,
+    ],
+    [
+      'a recovery point of another partition',
+      point(rdsArnOf('awsbackup:job-1', 'cn-north-1', ACCOUNT, 'aws-cn')),
+      'InvalidInput',
+      /is of partition aws-cn, region cn-north-1; allowed/,
+    ],
+    [
+      'a recovery point of the GovCloud partition',
+      point(rdsArnOf('awsbackup:job-1', 'us-gov-west-1', ACCOUNT, 'aws-us-gov')),
+      'InvalidInput',
+      /is of partition aws-us-gov, region us-gov-west-1/,
+    ],
+    [
+      'a recovery point of another account and region',
+      point(rdsArnOf('awsbackup:job-1', 'eu-west-1', '222222222222')),
+      'InvalidInput',
+      /is of region eu-west-1, account 222222222222/,
+    ],
+    [
+      'a manual snapshot as recovery point',
+      point(rdsArnOf('authdb-dev-old')),
+      'InvalidInput',
+      /recoveryPointArn = ".*authdb-dev-old"; allowed: an AWS Backup recovery point .*a manual or automated snapshot goes in snapshotIdentifier/,
+    ],
+    [
+      'an automated snapshot as recovery point',
+      point(rdsArnOf('rds:authdb-dev-2026-11-25-18-00')),
+      'InvalidInput',
+      /allowed: an AWS Backup recovery point/,
+    ],
+    [
+      'a cluster snapshot as recovery point',
+      point(`arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:awsbackup:job-1`),
+      'InvalidInput',
+      /allowed: the ARN of an RDS recovery point/,
+    ],
+    [
+      'a DynamoDB recovery point',
+      point(`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t/backup/1`),
+      'InvalidInput',
+      /not of dynamodb/,
+    ],
+    [
+      'a recovery point ARN with a space',
+      point(` ${rdsArnOf('awsbackup:job-1')}`),
+      'InvalidInput',
+      /allowed: the ARN of an RDS recovery point/,
+    ],
+    ['an empty recovery point', point(''), 'InvalidInput', /recoveryPointArn = ""/],
+    [
+      'a recovery point of another instance',
+      point(rdsArnOf('awsbackup:job-other')),
+      'SnapshotNotFound',
+      /is of someone-else; allowed: a snapshot of authdb-dev/,
+    ],
+    [
+      'a snapshot ARN of another account',
+      snapshot(rdsArnOf('authdb-dev-old', REGION, '999999999999')),
+      'InvalidInput',
+      /snapshotIdentifier = ".*" is of account 999999999999/,
+    ],
+    [
+      'a snapshot ARN of another region',
+      snapshot(rdsArnOf('authdb-dev-old', 'ap-southeast-1')),
+      'InvalidInput',
+      /snapshotIdentifier = ".*" is of region ap-southeast-1/,
+    ],
+    [
+      'a snapshot that is not available yet',
+      snapshot('authdb-dev-creating'),
+      'SnapshotNotFound',
+      /authdb-dev-creating is creating; allowed: available/,
+    ],
+    [
+      'a snapshot id with an underscore',
+      snapshot('snap_1'),
+      'InvalidInput',
+      /snapshotIdentifier = "snap_1"; allowed: an RDS snapshot identifier/,
+    ],
+    [
+      'a snapshot id starting with a digit',
+      snapshot('1snap'),
+      'InvalidInput',
+      /snapshotIdentifier = "1snap"; allowed: an RDS snapshot identifier/,
+    ],
+    [
+      'an empty snapshot id',
+      snapshot(''),
+      'InvalidInput',
+      /snapshotIdentifier = ""; allowed: an RDS snapshot identifier/,
+    ],
+    [
+      'a cutover to a point 3 hours old without acknowledgement',
+      { ...valid, restoreTime: minutesAgo(180), cutover: confirm },
+      'DataLossNotAcknowledged',
+      /cutover.acceptDataLossHours = missing; allowed: at least 3(\.1)? \(the recovery point \S+ is 3(\.1)? hours old, more than the 1 hours dev cuts over to without acknowledgement/,
+    ],
+    [
+      'a cutover to a point 3 hours old acknowledging 2 hours',
+      { ...valid, restoreTime: minutesAgo(180), cutover: { ...confirm, acceptDataLossHours: 2 } },
+      'DataLossNotAcknowledged',
+      /cutover.acceptDataLossHours = 2; allowed: at least 3/,
+    ],
+    [
+      'a cutover to a 180-day-old snapshot without acknowledgement',
+      { ...snapshot('authdb-dev-old'), cutover: confirm },
+      'DataLossNotAcknowledged',
+      /allowed: at least 4320(\.1)? \(the recovery point \S+ is 4320(\.1)? hours old/,
+    ],
+    [
+      'a cutover to a 10-day-old recovery point without acknowledgement',
+      { ...point(rdsArnOf('awsbackup:job-old')), cutover: confirm },
+      'DataLossNotAcknowledged',
+      /allowed: at least 240(\.1)? /,
+    ],
+    [
+      'a negative data-loss acknowledgement',
+      { ...valid, cutover: { ...confirm, acceptDataLossHours: -1 } },
+      'InvalidInput',
+      /cutover.acceptDataLossHours = -1; allowed: a positive number of hours/,
+    ],
+    [
+      'a data-loss acknowledgement in words',
+      { ...valid, cutover: { ...confirm, acceptDataLossHours: 'all' } },
+      'InvalidInput',
+      /cutover.acceptDataLossHours = "all"/,
+    ],
+    [
+      'a data-loss acknowledgement beyond a year',
+      { ...valid, cutover: { ...confirm, acceptDataLossHours: 10_000 } },
+      'InvalidInput',
+      /cutover.acceptDataLossHours = 10000; allowed: at most 8784 hours/,
+    ],
+    ['a 10,000-character target id', { ...valid, targetInstanceId: long }, 'InvalidInput', capped('targetInstanceId')],
+    ['a 10,000-character time', { ...valid, restoreTime: long }, 'InvalidInput', capped('restoreTime')],
+    ['a 10,000-character source id', { ...valid, sourceInstanceId: long }, 'InvalidInput', capped('sourceInstanceId')],
+    ['a 10,000-character instance class', { ...valid, instanceClass: long }, 'InvalidInput', capped('instanceClass')],
+    ['a 10,000-character snapshot id', snapshot(long), 'InvalidInput', capped('snapshotIdentifier')],
+    [
+      'a 10,000-character field name',
+      { ...valid, [long]: 1 },
+      'InvalidInput',
+      /^Invalid restore input: x{80}…: unknown field\(s\); allowed: only the documented fields$/,
+    ],
+    [
+      'a source ending with a hyphen',
+      { ...valid, sourceInstanceId: 'authdb-dev-' },
+      'InvalidInput',
+      /sourceInstanceId = "authdb-dev-"; allowed: lowercase letters/,
+    ],
+    ['a time given as true', { ...valid, restoreTime: true }, 'InvalidInput', /restoreTime = true/],
+    [
+      'a recovery point with a trailing newline',
+      point(`${rdsArnOf('awsbackup:job-1')}\n`),
+      'InvalidInput',
+      /allowed: the ARN of an RDS recovery point/,
+    ],
+    [
+      'a missing source',
+      { restoreTime: 'latest', targetInstanceId: TARGET },
+      'InvalidInput',
+      /sourceInstanceId = missing/,
+    ],
+    ['a numeric source', { ...valid, sourceInstanceId: 42 }, 'InvalidInput', /sourceInstanceId = 42/],
+    [
+      'an upper-case source',
+      { ...valid, sourceInstanceId: 'AUTHDB-DEV' },
+      'InvalidInput',
+      /sourceInstanceId = "AUTHDB-DEV"; allowed: lowercase letters/,
+    ],
+    [
+      'a drill scratch instance as source',
+      {
+        ...valid,
+        sourceInstanceId: 'drill-202611260455-1a2b3c4d',
+        targetInstanceId: 'drill-202611260455-1a2b3c4d-restored-1',
+      },
+      'InvalidInput',
+      /sourceInstanceId = "drill-202611260455-1a2b3c4d"; allowed: authdb-dev/,
+    ],
+    [
+      'a time as epoch milliseconds',
+      { ...valid, restoreTime: 1_764_130_000_000 },
+      'InvalidInput',
+      /restoreTime = 1764130000000/,
+    ],
+    [
+      'a date without time',
+      { ...valid, restoreTime: '2026-11-26' },
+      'InvalidInput',
+      /restoreTime = "2026-11-26"; allowed: an ISO-8601 time with a zone/,
+    ],
+    [
+      'a time with month 13',
+      { ...valid, restoreTime: '2026-13-01T00:00:00Z' },
+      'InvalidInput',
+      /restoreTime = "2026-13-01T00:00:00Z"/,
+    ],
+    ['an empty time', { ...valid, restoreTime: '' }, 'InvalidInput', /restoreTime = ""; allowed: an ISO-8601 time/],
+    ['"LATEST" in capitals', { ...valid, restoreTime: 'LATEST' }, 'InvalidInput', /restoreTime = "LATEST"/],
+    [
+      'a time in the year 9999',
+      { ...valid, restoreTime: '9999-01-01T00:00:00Z' },
+      'RecoveryPointOutsideWindow',
+      /restoreTime = "9999-01-01T00:00:00.000Z" is outside the restorable window/,
+    ],
+    [
+      'a target id ending with a hyphen',
+      { ...valid, targetInstanceId: 'authdb-dev-restored-' },
+      'InvalidInput',
+      /targetInstanceId = "authdb-dev-restored-"; allowed: lowercase letters/,
+    ],
+    [
+      'a target id starting with a digit',
+      { ...valid, targetInstanceId: '1authdb-dev-restored' },
+      'InvalidInput',
+      /targetInstanceId = "1authdb-dev-restored"; allowed: lowercase letters/,
+    ],
+    [
+      'an empty target id',
+      { ...valid, targetInstanceId: '' },
+      'InvalidInput',
+      /targetInstanceId = ""; allowed: lowercase letters/,
+    ],
+    [
+      'a target id with a space',
+      { ...valid, targetInstanceId: 'authdb-dev-restored 1' },
+      'InvalidInput',
+      /targetInstanceId = "authdb-dev-restored 1"/,
+    ],
+    [
+      'a target id with capitals',
+      { ...valid, targetInstanceId: 'authdb-dev-Restored-1' },
+      'InvalidInput',
+      /targetInstanceId = "authdb-dev-Restored-1"/,
+    ],
+    [
+      'a target named like the pre-restore source',
+      { ...valid, targetInstanceId: 'authdb-dev-pre-restore-202611260540' },
+      'InvalidInput',
+      /allowed: a new identifier starting with authdb-dev-restored/,
+    ],
+    [
+      'an instance class without db.',
+      { ...valid, instanceClass: 'r6g.large' },
+      'InvalidInput',
+      /instanceClass = "r6g.large"; allowed: an RDS instance class/,
+    ],
+    [
+      'an empty instance class',
+      { ...valid, instanceClass: '' },
+      'InvalidInput',
+      /instanceClass = ""; allowed: an RDS instance class/,
+    ],
+    [
+      'an instance class of another family',
+      { ...valid, instanceClass: 'db.m5.large' },
+      'InvalidInput',
+      /instanceClass = "db.m5.large"; allowed: db.t4g.medium, db.r6g.large, db.r6g.xlarge/,
+    ],
+    [
+      'all three recovery points',
+      { ...valid, snapshotIdentifier: 'x', recoveryPointArn: rdsArnOf('awsbackup:job-1') },
+      'InvalidInput',
+      /allowed: exactly one of restoreTime, snapshotIdentifier or recoveryPointArn/,
+    ],
+    [
+      'a time and a recovery point',
+      { ...valid, recoveryPointArn: rdsArnOf('awsbackup:job-1') },
+      'InvalidInput',
+      /recoveryPointArn = .*allowed: exactly one of restoreTime/,
+    ],
+    ['a cutover given as true', { ...valid, cutover: true }, 'InvalidInput', /cutover = true/],
+    [
+      'a cutover without confirmation',
+      { ...valid, cutover: {} },
+      'InvalidInput',
+      /cutover.confirmSourceInstanceId = missing/,
+    ],
+    [
+      'a cutover with an unknown field',
+      { ...valid, cutover: { ...confirm, force: true } },
+      'InvalidInput',
+      /cutover.force: unknown field/,
+    ],
+    [
+      'a cutover confirmed in capitals',
+      { ...valid, cutover: { confirmSourceInstanceId: 'AUTHDB-DEV' } },
+      'InvalidInput',
+      /cutover.confirmSourceInstanceId = "AUTHDB-DEV"; allowed: exactly the source instance id \(authdb-dev\)/,
+    ],
+  ];
+}
