@@ -21,7 +21,9 @@ export type WorkflowErrorName =
   | 'ScratchInstanceNotOwned'
   | 'TargetInUse'
   | 'RecoveryPointOutsideWindow'
-  | 'DataLossNotAcknowledged';
+  | 'DataLossNotAcknowledged'
+  | 'NotCalledByRestore'
+  | 'NameNotSettled';
 
 /** Longest value an error message repeats: an input of any length must not flood logs, reports or the console. */
 export const MAX_SHOWN_VALUE = 80;

@@ -35,6 +35,10 @@ export interface RestoreWorkflowProps {
   readonly drRegion: string;
   readonly replicatedBackupRetention: Duration;
   readonly allowedInstanceClasses: string[];
+  /** Every class an instance the cutover renames may have (the source's and the allowed restore classes). */
+  readonly cutoverInstanceClasses: string[];
+  /** The largest storage an instance here may have (storage autoscaling's maximum): a rename never exceeds it. */
+  readonly maxStorageGiB: number;
   /** How a cutover is guarded: a second person's approval, and a data-loss acknowledgement for old points. */
   readonly cutover: {
     readonly requireApproval: boolean;
@@ -64,6 +68,8 @@ export class RestoreWorkflow extends Construct {
   readonly functions: Record<'validate' | 'start' | 'finish' | 'cutover' | 'report', LambdaFunction>;
   /** The only role that may rename the production instance. */
   readonly cutoverRole: iam.IRole;
+  /** Executions of the restore state machine (the cutover checks that one of them is its caller). */
+  readonly executionsArn: string;
 
   constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
     super(scope, id);
@@ -76,6 +82,21 @@ export class RestoreWorkflow extends Construct {
     const restoredInstances = rdsArn(this, 'db', `${sourceId}${RESTORED_INFIX}*`);
     const restoredTagged = { StringEquals: { [`aws:ResourceTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
     const restoredRequested = { StringEquals: { [`aws:RequestTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
+
+    // Built from the fixed name: the cutover function checks its caller against it, and the machine invokes it.
+    const stateMachineName = `authdb-dr-${props.environment}-restore`;
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.executionsArn = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     const fn = workflowFunctions(this, props);
     const validate = fn('restore-validate', 'restore input validation (before anything is created)', {
@@ -93,7 +114,9 @@ export class RestoreWorkflow extends Construct {
         REPLICATION_RETENTION_DAYS: String(props.replicatedBackupRetention.toDays()),
       },
     });
-    const cutover = fn('restore-cutover', 'restore cutover (renames source and restored instance)');
+    const cutover = fn('restore-cutover', 'restore cutover (renames source and restored instance)', {
+      environment: { SOURCE_INSTANCE_ID: sourceId, STATE_MACHINE_ARN: stateMachineArn },
+    });
     const report = fn('restore-report', 'restore report (S3, metrics, SNS)', {
       environment: {
         REPORT_BUCKET: props.reportBucket.bucketName,
@@ -238,6 +261,14 @@ export class RestoreWorkflow extends Construct {
         resources: [productionArn, rdsArn(this, 'db', `${sourceId}${CUTOVER_SUFFIX}*`)],
       }),
     );
+    for (const statement of renameOnly(this, props)) cutover.role.addToPolicy(statement);
+    cutover.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CheckTheCallingExecution',
+        actions: ['states:DescribeExecution'],
+        resources: [this.executionsArn],
+      }),
+    );
     cutover.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'RenameRestoredInstances',
@@ -257,7 +288,7 @@ export class RestoreWorkflow extends Construct {
     );
     props.alertTopic.grantPublish(report.role);
 
-    this.stateMachine = this.buildStateMachine(props);
+    this.stateMachine = this.buildStateMachine(stateMachineName, props);
     this.acknowledge(props, sourceId);
   }
 
@@ -310,7 +341,7 @@ export class RestoreWorkflow extends Construct {
     );
   }
 
-  private buildStateMachine(props: RestoreWorkflowProps): sfn.StateMachine {
+  private buildStateMachine(stateMachineName: string, props: RestoreWorkflowProps): sfn.StateMachine {
     const f = this.functions;
     const invoke = (id: string, fn: LambdaFunction, payload: Record<string, unknown> | undefined, resultPath: string) =>
       invokeLambda(this, id, fn, payload, resultPath);
@@ -388,19 +419,37 @@ export class RestoreWorkflow extends Construct {
     };
 
     // Cutover: rename the source aside, then the restored instance into its place; roll back if that fails.
-    const rollBack = invoke('RollBackSourceName', f.cutover, { action: 'roll-back', 'plan.$': '$.plan' }, '$.rollBack');
-    rollBack.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
-    rollBack.addCatch(markFailed, { resultPath: '$.rollBackError' });
-    rollBack.next(markFailed);
-    const checkTargetRenamed = catchAll(
-      status('CheckTargetRenamed', '$.plan.sourceInstanceId', '$.renameTarget.at', RENAME_WAIT, true),
+    // Every failure after the first rename converges on the production name being held again (see rollBackTask).
+    const rollBack = rollBackTask(this, 'RollBackSourceName', f.cutover, {
+      action: 'roll-back',
+      'plan.$': '$.plan',
+    });
+    rollBack.addCatch(
+      new sfn.Pass(this, 'RollBackFailed', {
+        parameters: {
+          Error: 'RollBackFailed',
+          'Cause.$':
+            "States.Format('The production name may be free: {} (after {})', $.rollBackError.Cause, $.error.Cause)",
+        },
+        resultPath: '$.error',
+      }).next(markFailed),
+      { resultPath: '$.rollBackError' },
     );
+    rollBack.next(markFailed);
+    const checkTargetRenamed = status(
+      'CheckTargetRenamed',
+      '$.plan.sourceInstanceId',
+      '$.renameTarget.at',
+      RENAME_WAIT,
+      true,
+    );
+    checkTargetRenamed.addCatch(rollBack, { resultPath: '$.error' });
     const waitTargetRenamed = waitLoop(
       'TargetRenamed',
       checkTargetRenamed,
       sfn.Condition.booleanEquals('$.target.available', true),
       report,
-      markFailed,
+      rollBack,
       'renaming the restored instance',
       RENAME_WAIT,
     );
@@ -430,9 +479,14 @@ export class RestoreWorkflow extends Construct {
       'renaming the source aside',
       RENAME_WAIT,
     );
-    const renameSource = catchAll(
-      invoke('RenameSource', f.cutover, { action: 'rename-source', 'plan.$': '$.plan' }, '$.renameSource'),
+    const renameSource = invoke(
+      'RenameSource',
+      f.cutover,
+      { action: 'rename-source', 'plan.$': '$.plan' },
+      '$.renameSource',
     );
+    // Its own failure too: the rename may have been applied even when the call reports an error.
+    renameSource.addCatch(rollBack, { resultPath: '$.error' });
     renameSource.next(waitSourceRenamed);
     const cutoverChoice = new sfn.Choice(this, 'Cutover?')
       .when(sfn.Condition.booleanEquals('$.plan.cutover', true), renameSource)
@@ -511,11 +565,66 @@ export class RestoreWorkflow extends Construct {
 
     return workflowStateMachine(this, {
       ...props,
-      name: `authdb-dr-${props.environment}-restore`,
+      name: stateMachineName,
       comment: `authdb-dr ${props.environment}: restore into a new instance, verify, report, optional cutover`,
       start: validate,
       timeout: Duration.minutes(2 * props.maxWait.toMinutes() + 2 * RENAME_WAIT.toMinutes() + 60),
       invokes: [...Object.values(this.functions), props.statusFunction, props.verifierFunction],
     });
   }
+}
+
+/** Seconds between two looks while a roll-back waits for the production name to settle. */
+const ROLL_BACK_INTERVAL = Duration.seconds(30);
+
+/**
+ * The roll-back step: the cutover function converges on the production name being held (renaming the original back
+ * when the name is free) and reports NameNotSettled / TargetInUse until then. It retries every error but a refusal
+ * (a caller or input it does not accept will not change), for longer than a rename takes.
+ */
+export function rollBackTask(
+  scope: Construct,
+  id: string,
+  fn: LambdaFunction,
+  payload: Record<string, unknown>,
+): tasks.LambdaInvoke {
+  const task = invokeLambda(scope, id, fn, payload, '$.rollBack');
+  task.addRetry({ errors: ['NotCalledByRestore', 'InvalidInput'], maxAttempts: 0 });
+  task.addRetry({
+    errors: ['States.ALL'],
+    interval: ROLL_BACK_INTERVAL,
+    maxAttempts: Math.ceil(RENAME_WAIT.toSeconds() / ROLL_BACK_INTERVAL.toSeconds()) + 10,
+    backoffRate: 1,
+  });
+  return task;
+}
+
+/**
+ * What the cutover role may do to an instance it can modify: rename it, nothing else, as far as RDS has condition
+ * keys (see the README, "What the cutover role cannot do"). ModifyDBInstance authorizes a new parameter, option or
+ * subnet group on that group's ARN, so denying the action on every group denies changing them; a request that
+ * manages the master password carries rds:ManageMasterUserPassword; class and storage are the instance's keys.
+ */
+function renameOnly(scope: Construct, props: RestoreWorkflowProps): iam.PolicyStatement[] {
+  const deny = (sid: string, resources: string[], conditions?: Record<string, unknown>) =>
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      actions: ['rds:ModifyDBInstance'],
+      resources,
+      ...(conditions ? { conditions } : {}),
+    });
+  return [
+    deny(
+      'NeverSwapGroups',
+      ['pg', 'og', 'subgrp', 'secgrp'].map((type) => rdsArn(scope, type, '*')),
+    ),
+    deny('NeverChangeTheMasterPassword', ['*'], { Null: { 'rds:ManageMasterUserPassword': 'false' } }),
+    deny('NeverChangeTheInstanceClass', ['*'], {
+      Null: { 'rds:DatabaseClass': 'false' },
+      StringNotEquals: { 'rds:DatabaseClass': props.cutoverInstanceClasses },
+    }),
+    deny('NeverGrowStorage', ['*'], { NumericGreaterThan: { 'rds:StorageSize': props.maxStorageGiB } }),
+    deny('NeverUnencrypt', ['*'], { Bool: { 'rds:StorageEncrypted': 'false' } }),
+  ];
 }

@@ -91,6 +91,8 @@ export class RecoveryStack extends EnvironmentStack {
       drRegion: config.drRegion,
       replicatedBackupRetention: Duration.days(config.database.replicatedBackupRetentionDays),
       allowedInstanceClasses: config.restore.allowedInstanceClasses,
+      cutoverInstanceClasses: [...new Set([config.database.instanceClass, ...config.restore.allowedInstanceClasses])],
+      maxStorageGiB: config.database.maxAllocatedStorageGiB,
       cutover: {
         requireApproval: config.cutover.requireApproval,
         approvalTimeout: Duration.minutes(config.cutover.approvalTimeoutMinutes),

@@ -1,5 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -35,6 +36,10 @@ let pgServer: PostgresServer;
 let definition: StateMachineDefinition;
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
+const sfnMock = mockClient(SFNClient);
+const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`;
+const START_TIME = '2026-11-26T05:40:00.000Z';
+const cutoverConfig = { sourceInstanceId: SOURCE, stateMachineArn: STATE_MACHINE_ARN };
 let fake: FakeRds;
 let runs = 0;
 const validateConfig = {
@@ -56,6 +61,7 @@ afterAll(async () => {
   fake?.restore();
   s3Mock.restore();
   snsMock.restore();
+  sfnMock.restore();
 });
 
 beforeEach(async () => {
@@ -70,8 +76,24 @@ beforeEach(async () => {
   await pgServer.psql('CREATE DATABASE restored TEMPLATE source');
 });
 
+/** The execution under test as Step Functions describes it: of the restore machine, with its input. */
+const execution = { status: 'RUNNING', input: {} as unknown, startDate: new Date(START_TIME) };
+function describeExecutionAs(input: unknown, status = 'RUNNING') {
+  Object.assign(execution, { input, status });
+  sfnMock.reset();
+  sfnMock.on(DescribeExecutionCommand).callsFake(({ executionArn }) => ({
+    executionArn,
+    stateMachineArn: STATE_MACHINE_ARN,
+    status: execution.status,
+    input: JSON.stringify(execution.input),
+    startDate: execution.startDate,
+  }));
+}
+
 async function runRestore(input: unknown): Promise<ExecutionResult> {
   const name = `restore-test-${++runs}`;
+  describeExecutionAs(input);
+  const sfnClient = new SFNClient({ region: REGION });
   const rds = new RDSClient({ region: REGION });
   const now = () => new Date();
   const tables = config.drill.tables;
@@ -80,7 +102,11 @@ async function runRestore(input: unknown): Promise<ExecutionResult> {
     pgServer.connectionFactory(endpoint.host.startsWith(`${SOURCE}.`) ? 'source' : 'restored');
   const status = (e: unknown) => instanceStatus(e, { rds, now });
   const handlers = {
-    Validate: (e: unknown) => validateRestore(e, validateConfig, { rds, now }),
+    Validate: (e: unknown) => {
+      // The local interpreter stamps its own start time; Step Functions reports the same one it gives the context.
+      execution.startDate = new Date((e as { execution: { StartTime: string } }).execution.StartTime);
+      return validateRestore(e, validateConfig, { rds, now });
+    },
     StartRestore: (e: unknown) => startRestore(e, { rds, now }),
     CheckTarget: status,
     ApplySettings: (e: unknown) =>
@@ -96,11 +122,11 @@ async function runRestore(input: unknown): Promise<ExecutionResult> {
     CheckSettings: status,
     CountSource: (e: unknown) => verifier(e, verifierConfig, { connectTo, now }),
     Verify: (e: unknown) => verifier(e, verifierConfig, { connectTo, now }),
-    RenameSource: (e: unknown) => cutover(e, { rds, now }),
+    RenameSource: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
     CheckSourceRenamed: status,
-    RenameTarget: (e: unknown) => cutover(e, { rds, now }),
+    RenameTarget: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
     CheckTargetRenamed: status,
-    RollBackSourceName: (e: unknown) => cutover(e, { rds, now }),
+    RollBackSourceName: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
     MarkFailed: (e: unknown) =>
       finishRestore(
         e,
@@ -125,7 +151,7 @@ async function runRestore(input: unknown): Promise<ExecutionResult> {
   };
   return runExecution(definition, input, {
     executionName: name,
-    startTime: '2026-11-26T05:40:00.000Z',
+    startTime: START_TIME,
     stateMachineName: MACHINE,
     handlers,
   });
@@ -209,7 +235,7 @@ describe('restore workflow (synthesized definition, real handlers, mocked AWS, r
       targetInstanceId: TARGET,
       cutover: { confirmSourceInstanceId: SOURCE },
     });
-    expect(result.error).toBeUndefined();
+    expect(result.error, result.cause).toBeUndefined();
     expect(result.status).toBe('SUCCEEDED');
     expect(fake.callsOf('RestoreToPointInTime')[0]).toMatchObject({ UseLatestRestorableTime: true });
     const aside = preRestoreId(result);
