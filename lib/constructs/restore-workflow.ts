@@ -1,4 +1,8 @@
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,8 +14,9 @@ import { Construct } from 'constructs';
 import { CUTOVER_SUFFIX, RESTORED_INFIX } from '../../lambda/shared/restore-input.js';
 import { PURPOSE_RESTORED, TAG_PURPOSE } from '../../lambda/shared/tags.js';
 import type { AuthDatabase } from './auth-database.js';
+import { unsuccessfulExecutions } from './drill-alarms.js';
 import type { LambdaFunction } from './lambda-function.js';
-import { acknowledgeWildcard } from './nag.js';
+import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 import { DESTRUCTIVE_RDS_ACTIONS, denyDestructiveOn, rdsArn } from './rds-guard.js';
 import {
   invoke as invokeLambda,
@@ -65,6 +70,10 @@ export interface RestoreWorkflowProps {
  */
 export class RestoreWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** Rolls back the cutover of a restore execution that ended with no Catch (aborted, timed out). */
+  readonly rollBackStateMachine: sfn.StateMachine;
+  /** Every unsuccessful restore and every roll-back that could not converge, to the alert topic. */
+  readonly alarms: Record<'RestoreUnsuccessful' | 'RollBackUnsuccessful', cloudwatch.Alarm>;
   readonly functions: Record<'validate' | 'start' | 'finish' | 'cutover' | 'report', LambdaFunction>;
   /** The only role that may rename the production instance. */
   readonly cutoverRole: iam.IRole;
@@ -289,7 +298,78 @@ export class RestoreWorkflow extends Construct {
     props.alertTopic.grantPublish(report.role);
 
     this.stateMachine = this.buildStateMachine(stateMachineName, props);
+    this.rollBackStateMachine = this.buildRollBack(props);
     this.acknowledge(props, sourceId);
+
+    const alarm = (id: keyof RestoreWorkflow['alarms'], sm: sfn.IStateMachine, description: string) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmName: `authdb-dr-${props.environment}-restore-${id}`,
+        alarmDescription: `authdb-dr ${props.environment}: ${description}`,
+        metric: unsuccessfulExecutions(sm, description),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new cloudwatchActions.SnsAction(props.alertTopic));
+      return a;
+    };
+    this.alarms = {
+      RestoreUnsuccessful: alarm(
+        'RestoreUnsuccessful',
+        this.stateMachine,
+        'a restore execution failed, timed out or was aborted; check which instance holds the production name',
+      ),
+      RollBackUnsuccessful: alarm(
+        'RollBackUnsuccessful',
+        this.rollBackStateMachine,
+        'a cutover roll-back did not converge: the production name may be free; rename by hand (README, Cutover)',
+      ),
+    };
+  }
+
+  /**
+   * A Catch cannot see an aborted or timed-out execution: EventBridge starts this machine for those, and it runs
+   * the same roll-back as the restore machine's Catch (the function reads the ended execution itself).
+   */
+  private buildRollBack(props: RestoreWorkflowProps): sfn.StateMachine {
+    const scope = new Construct(this, 'RollBack');
+    const rollBack = rollBackTask(scope, 'RollBackEndedCutover', this.functions.cutover, {
+      action: 'roll-back-ended',
+      'executionArn.$': '$.detail.executionArn',
+    });
+    rollBack.addCatch(
+      new sfn.Fail(scope, 'ProductionNameMayBeFree', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+      {
+        resultPath: '$.error',
+      },
+    );
+    rollBack.next(new sfn.Succeed(scope, 'ProductionNameHeld'));
+    const machine = workflowStateMachine(scope, {
+      ...props,
+      name: `authdb-dr-${props.environment}-restore-rollback`,
+      comment: `authdb-dr ${props.environment}: roll back the cutover of an aborted or timed-out restore`,
+      start: rollBack,
+      timeout: Duration.hours(1),
+      invokes: [this.functions.cutover],
+    });
+    const eventsRole = new iam.Role(scope, 'EventsRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `authdb-dr ${props.environment}: starts the cutover roll-back of an aborted restore`,
+    });
+    acknowledgeInlinePolicy(eventsRole);
+    new events.Rule(this, 'RollBackAfterAbnormalEnd', {
+      description: `authdb-dr ${props.environment}: roll back the cutover of a restore that was aborted or timed out`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [new eventsTargets.SfnStateMachine(machine, { retryAttempts: 8, role: eventsRole })],
+    });
+    return machine;
   }
 
   private acknowledge(props: RestoreWorkflowProps, sourceId: string): void {
@@ -323,6 +403,11 @@ export class RestoreWorkflow extends Construct {
       f.cutover.role,
       at('db', `${sourceId}${CUTOVER_SUFFIX}*`),
       'The source under its pre-restore name, so a failed cutover can give it its name back.',
+    );
+    acknowledgeWildcard(
+      f.cutover.role,
+      `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:authdb-dr-${props.environment}-restore:*`,
+      "Executions of the restore state machine (generated names): the cutover reads its caller's, read-only.",
     );
     acknowledgeWildcard(
       f.cutover.role,

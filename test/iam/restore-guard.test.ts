@@ -19,7 +19,13 @@ const FINISH = 'RestoreRestoreFinishRole';
 const START = 'RestoreRestoreStartRole';
 /** The restore function roles that must never touch production: each carries an explicit Deny. */
 const GUARDED_FUNCTION_ROLES = ['RestoreRestoreValidateRole', START, FINISH, 'RestoreRestoreReportRole'];
-const RESTORE_ROLES = [...GUARDED_FUNCTION_ROLES, CUTOVER, 'RestoreStateMachineRole'];
+const RESTORE_ROLES = [
+  ...GUARDED_FUNCTION_ROLES,
+  CUTOVER,
+  'RestoreStateMachineRole',
+  'RestoreRollBackStateMachineRole',
+  'RestoreRollBackEventsRole',
+];
 const NEVER = ['rds:DeleteDBInstance', 'rds:RebootDBInstance', 'rds:StopDBInstance'];
 const MODIFY = 'rds:ModifyDBInstance';
 const PITR = 'rds:RestoreDBInstanceToPointInTime';
@@ -187,6 +193,68 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
       for (const prefix of allRoles.filter((p) => p !== FINISH)) {
         await expectNotAllowed(decide(role(prefix), 'iam:PassRole', monitoringRoleArn));
       }
+    });
+  });
+
+  describe('the cutover role can rename and nothing else (finding 2)', () => {
+    const config = loadConfig(env);
+    const allowedClass = { 'rds:DatabaseClass': config.database.instanceClass };
+
+    it('still renames production and restored instances of an allowed class and storage', async () => {
+      const cutover = role(CUTOVER);
+      const usual = { ...allowedClass, 'rds:StorageSize': String(config.database.allocatedStorageGiB) };
+      await expectDecision(decide(cutover, MODIFY, production, usual), 'Allowed');
+      await expectDecision(decide(cutover, MODIFY, restored, { ...usual, ...RESTORED_TAGGED }), 'Allowed');
+    });
+
+    it('is explicitly denied changing the class, growing storage, managing the master password or unencrypting', async () => {
+      const cutover = role(CUTOVER);
+      for (const instance of [production, preRestore]) {
+        for (const context of [
+          { 'rds:DatabaseClass': 'db.x2g.16xlarge' },
+          { 'rds:DatabaseClass': 'db.t3.micro' },
+          { 'rds:StorageSize': String(config.database.maxAllocatedStorageGiB + 1) },
+          { 'rds:ManageMasterUserPassword': 'true' },
+          { 'rds:ManageMasterUserPassword': 'false' },
+          { 'rds:StorageEncrypted': 'false' },
+        ]) {
+          await expectDecision(decide(cutover, MODIFY, instance, context), 'ExplicitlyDenied');
+        }
+      }
+    });
+
+    it('is explicitly denied using any parameter, option, subnet or DB security group in a modification', async () => {
+      const cutover = role(CUTOVER);
+      for (const type of ['pg', 'og', 'subgrp', 'secgrp']) {
+        for (const name of ['authdb-params', 'default:postgres-15', 'open-to-the-world']) {
+          const group = `arn:aws:rds:${REGION}:${account}:${type}:${name}`;
+          await expectDecision(decide(cutover, MODIFY, group), 'ExplicitlyDenied');
+        }
+      }
+    });
+
+    it('reads executions of the restore state machine only', async () => {
+      const cutover = role(CUTOVER);
+      const execution = (machine: string) => `arn:aws:states:${REGION}:${account}:execution:${machine}:run-1`;
+      await expectDecision(
+        decide(cutover, 'states:DescribeExecution', execution(`authdb-dr-${env}-restore`)),
+        'Allowed',
+      );
+      await expectNotAllowed(decide(cutover, 'states:DescribeExecution', execution(`authdb-dr-${env}-drill`)));
+    });
+
+    it('can be invoked by the two restore state machines and by no other role of the stack', async () => {
+      const functions = role('RestoreStateMachineRole')
+        .policies.flatMap((p) => p.policy.Statement)
+        .flatMap((st) => [st.Resource ?? []].flat())
+        .filter((r) => /:function:RestoreRestoreCutover[^:]*$/i.test(r));
+      expect(functions).toHaveLength(1);
+      const callers: string[] = [];
+      for (const prefix of allRoles) {
+        const decision = await decide(role(prefix), 'lambda:InvokeFunction', functions[0]!);
+        if (decision.result === 'Allowed') callers.push(prefix);
+      }
+      expect(callers.sort()).toEqual(['RestoreRollBackStateMachineRole', 'RestoreStateMachineRole']);
     });
   });
 

@@ -58,6 +58,12 @@ export class FakeRds {
   deleteErrors: Error[] = [];
   /** Errors thrown by ModifyDBInstance renames (NewDBInstanceIdentifier), by the identifier being renamed. */
   renameErrors = new Map<string, Error>();
+  /** Errors thrown once each, in order, by renames of the identifier, or of any starting with a key ending in `-`. */
+  renameErrorsOnce = new Map<string, Error[]>();
+  /** Renames of these identifiers are applied, and then the call reports an error anyway (a lost response). */
+  renameErrorsAfterApplying = new Map<string, Error>();
+  /** Status script of an instance after its rename (the last repeats). */
+  renameStatuses = ['renaming', 'available'];
   snapshots: DBSnapshot[] = [];
   /** What DescribeDBInstanceAutomatedBackups lists, when set (default: one 7-day window of the instance asked). */
   automatedBackups?: DBInstanceAutomatedBackup[];
@@ -126,15 +132,30 @@ export class FakeRds {
     });
     this.mock.on(ModifyDBInstanceCommand).callsFake((input) => {
       this.calls.push({ command: 'Modify', input });
-      const error = input.NewDBInstanceIdentifier && this.renameErrors.get(input.DBInstanceIdentifier);
+      const error =
+        input.NewDBInstanceIdentifier &&
+        (this.renameErrors.get(input.DBInstanceIdentifier) ??
+          [...this.renameErrorsOnce]
+            .find(
+              ([k]) =>
+                k === input.DBInstanceIdentifier || (k.endsWith('-') && input.DBInstanceIdentifier.startsWith(k)),
+            )?.[1]
+            .shift());
       if (error) throw error;
+      if (input.NewDBInstanceIdentifier && this.instances.has(input.NewDBInstanceIdentifier)) {
+        throw Object.assign(new Error(`${input.NewDBInstanceIdentifier} exists`), {
+          name: 'DBInstanceAlreadyExistsFault',
+        });
+      }
       const found = this.instances.get(input.DBInstanceIdentifier);
       if (!found) throw new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} });
       if (input.NewDBInstanceIdentifier) {
         this.instances.delete(found.id);
         found.id = input.NewDBInstanceIdentifier;
-        found.statuses = ['renaming', 'available'];
+        found.statuses = [...this.renameStatuses];
         this.instances.set(found.id, found);
+        const lost = this.renameErrorsAfterApplying.get(input.DBInstanceIdentifier);
+        if (lost) throw lost;
       } else {
         found.statuses = ['modifying', 'available'];
       }

@@ -1,4 +1,4 @@
-import { RDSClient } from '@aws-sdk/client-rds';
+import { ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -90,7 +90,7 @@ function describeExecutionAs(input: unknown, status = 'RUNNING') {
   }));
 }
 
-async function runRestore(input: unknown): Promise<ExecutionResult> {
+async function runRestore(input: unknown, opts: { renameCheckNow?: () => Date } = {}): Promise<ExecutionResult> {
   const name = `restore-test-${++runs}`;
   describeExecutionAs(input);
   const sfnClient = new SFNClient({ region: REGION });
@@ -125,7 +125,7 @@ async function runRestore(input: unknown): Promise<ExecutionResult> {
     RenameSource: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
     CheckSourceRenamed: status,
     RenameTarget: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
-    CheckTargetRenamed: status,
+    CheckTargetRenamed: (e: unknown) => instanceStatus(e, { rds, now: opts.renameCheckNow ?? now }),
     RollBackSourceName: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
     MarkFailed: (e: unknown) =>
       finishRestore(
@@ -299,6 +299,176 @@ describe('restore workflow (synthesized definition, real handlers, mocked AWS, r
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('RestoreFailed');
     expect(fake.mutations()).toEqual([`RestoreToPointInTime:${TARGET}`, `AddTags:${TARGET}`]);
+  });
+});
+
+const CUTOVER_INPUT = {
+  sourceInstanceId: SOURCE,
+  restoreTime: 'latest',
+  targetInstanceId: TARGET,
+  cutover: { confirmSourceInstanceId: SOURCE },
+};
+const fault = (name: string) => Object.assign(new Error(name), { name });
+
+/** The instance that holds the production name: the original (untagged) or the restored one. */
+function holder(): 'original' | 'restored' | 'nobody' {
+  const instance = fake.instances.get(SOURCE);
+  if (!instance) return 'nobody';
+  return instance.tags.some((t) => t.Key === TAG_PURPOSE && t.Value === PURPOSE_RESTORED) ? 'restored' : 'original';
+}
+
+/** The alert: the restore's SNS summary says it failed (and the RestoreUnsuccessful alarm fires, see the stack test). */
+function expectFailureAlert(): void {
+  const published = snsMock.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Subject));
+  expect(published).toEqual([expect.stringMatching(/restore failed/)]);
+}
+
+describe('cutover failure points: each ends with an instance holding the production name, and an alert', () => {
+  it('the source rename fails after RDS applied it (lost response): rolls back, the original has its name again', async () => {
+    fake.renameErrorsAfterApplying.set(SOURCE, fault('InternalFailure'));
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InternalFailure');
+    expect(result.states).toEqual(expect.arrayContaining(['RenameSource', 'RollBackSourceName', 'MarkFailed']));
+    expect(result.states).not.toContain('RenameTarget');
+    expect(holder()).toBe('original');
+    expect(fake.instances.has(preRestoreId(result))).toBe(false);
+    expectFailureAlert();
+  });
+
+  it('the source rename is refused: nothing to roll back, the original keeps its name', async () => {
+    fake.renameErrors.set(SOURCE, fault('InvalidDBInstanceStateFault'));
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.error).toBe('InvalidDBInstanceStateFault');
+    expect(result.states).toContain('RollBackSourceName');
+    expect(holder()).toBe('original');
+    expectFailureAlert();
+  });
+
+  it('the target rename fails: the original is renamed back', async () => {
+    fake.renameErrors.set(TARGET, fault('InvalidDBInstanceStateFault'));
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.error).toBe('InvalidDBInstanceStateFault');
+    expect(holder()).toBe('original');
+    expect(fake.instances.has(TARGET)).toBe(true);
+    const rolledBack = result.visits.find((v) => v.name === 'RollBackSourceName')!.output as {
+      rollBack: { holder: string };
+    };
+    expect(rolledBack.rollBack.holder).toBe('original');
+    expectFailureAlert();
+  });
+
+  it('the target rename never completes in time: the roll-back waits, and the restored instance keeps the name it got', async () => {
+    fake.renameStatuses = ['renaming', 'renaming', 'renaming', 'available'];
+    // Every look at the renamed target comes after the rename wait (30 minutes) has passed.
+    const result = await runRestore(CUTOVER_INPUT, { renameCheckNow: () => new Date(Date.now() + 31 * 60_000) });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RestoreTimedOut');
+    expect(result.states).toEqual(expect.arrayContaining(['TargetRenamedTimedOut', 'RollBackSourceName']));
+    // It waited (NameNotSettled while the name was renaming) instead of renaming the original into a taken name.
+    expect(result.retries.filter((r) => r === 'RollBackSourceName').length).toBeGreaterThan(0);
+    expect(holder()).toBe('restored');
+    expect(fake.instances.has(preRestoreId(result))).toBe(true);
+    expectFailureAlert();
+  });
+
+  it('the roll-back finds the name taken: it retries until the name is free, then renames the original back', async () => {
+    fake.renameErrors.set(TARGET, fault('InvalidDBInstanceStateFault'));
+    // RDS refuses the first two renames back: the name is still taken (as while another rename settles).
+    fake.renameErrorsOnce.set(`${SOURCE}-pre-restore-`, [
+      fault('DBInstanceAlreadyExistsFault'),
+      fault('DBInstanceAlreadyExistsFault'),
+    ]);
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.status).toBe('FAILED');
+    const renamesBack = fake.callsOf('Modify').filter((c) => c.NewDBInstanceIdentifier === SOURCE);
+    expect(renamesBack.length).toBeGreaterThanOrEqual(3);
+    expect(result.retries.filter((r) => r === 'RollBackSourceName').length).toBeGreaterThanOrEqual(2);
+    expect(holder()).toBe('original');
+    expectFailureAlert();
+  });
+
+  it('measures the window without a production endpoint: from the source rename to the target answering by its name', async () => {
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.status).toBe('SUCCEEDED');
+    const from = result.states.indexOf('RenameSource');
+    const to = result.states.lastIndexOf('CheckTargetRenamed');
+    const polls = result.states.slice(from, to + 1).filter((s) => s.startsWith('WaitFor')).length;
+    const pollSeconds = config.drill.pollSeconds;
+    // With RDS taking one look per rename here, the name is missing for the polls below plus RDS's rename time.
+    console.info(`window without a production endpoint: ${polls} polls of ${pollSeconds} s = ${polls * pollSeconds} s`);
+    // Two looks per rename (wait, renaming; wait, available): the window is 4 polls plus what RDS itself takes.
+    expect(polls).toBe(4);
+  });
+});
+
+describe('roll-back after an aborted or timed-out restore (the EventBridge rule starts this machine)', () => {
+  let rollBackDefinition: StateMachineDefinition;
+  beforeAll(() => {
+    rollBackDefinition = definitionFrom(templateOf('dev', 'recovery'), 'RestoreRollBackStateMachine');
+  });
+  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:aborted-1`;
+  const run = () => {
+    const rds = new RDSClient({ region: REGION });
+    const sfn = new SFNClient({ region: REGION });
+    return runExecution(
+      rollBackDefinition,
+      {
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { executionArn, status: 'ABORTED', stateMachineArn: STATE_MACHINE_ARN },
+      },
+      {
+        executionName: `rollback-${++runs}`,
+        startTime: new Date().toISOString(),
+        stateMachineName: `${MACHINE}-rollback`,
+        handlers: {
+          RollBackEndedCutover: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn, now: () => new Date() }),
+        },
+      },
+    );
+  };
+
+  it('renames the original back when the execution was aborted between the two renames', async () => {
+    describeExecutionAs(CUTOVER_INPUT, 'ABORTED');
+    execution.startDate = new Date(START_TIME);
+    const aside = `${SOURCE}-pre-restore-202611260540`;
+    await new RDSClient({ region: REGION }).send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: SOURCE,
+        NewDBInstanceIdentifier: aside,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(holder()).toBe('nobody');
+    const result = await run();
+    expect(result.error, result.cause).toBeUndefined();
+    expect(result.states.at(-1)).toBe('ProductionNameHeld');
+    expect(holder()).toBe('original');
+  });
+
+  it('renames nothing for an aborted restore that asked for no cutover', async () => {
+    describeExecutionAs({ sourceInstanceId: SOURCE, restoreTime: 'latest', targetInstanceId: TARGET }, 'ABORTED');
+    const result = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('refuses an execution of another state machine, and fails (alarmed) without renaming', async () => {
+    describeExecutionAs(CUTOVER_INPUT, 'ABORTED');
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves({
+        stateMachineArn: `${STATE_MACHINE_ARN}-other`,
+        status: 'ABORTED',
+        input: JSON.stringify(CUTOVER_INPUT),
+        startDate: new Date(),
+      });
+    const result = await run();
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('NotCalledByRestore');
+    expect(result.retries).toEqual([]);
+    expect(fake.mutations()).toEqual([]);
   });
 });
 
