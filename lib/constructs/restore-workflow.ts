@@ -44,10 +44,8 @@ export interface RestoreWorkflowProps {
   readonly cutoverInstanceClasses: string[];
   /** The largest storage an instance here may have (storage autoscaling's maximum): a rename never exceeds it. */
   readonly maxStorageGiB: number;
-  /** How a cutover is guarded: a second person's approval, and a data-loss acknowledgement for old points. */
+  /** How a cutover is guarded: a data-loss acknowledgement for old recovery points. */
   readonly cutover: {
-    readonly requireApproval: boolean;
-    readonly approvalTimeout: Duration;
     /** A cutover to a recovery point older than this needs `cutover.acceptDataLossHours` in the input. */
     readonly dataLossAcknowledgementAfter: Duration;
   };

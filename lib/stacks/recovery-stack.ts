@@ -94,8 +94,6 @@ export class RecoveryStack extends EnvironmentStack {
       cutoverInstanceClasses: [...new Set([config.database.instanceClass, ...config.restore.allowedInstanceClasses])],
       maxStorageGiB: config.database.maxAllocatedStorageGiB,
       cutover: {
-        requireApproval: config.cutover.requireApproval,
-        approvalTimeout: Duration.minutes(config.cutover.approvalTimeoutMinutes),
         dataLossAcknowledgementAfter: Duration.minutes(
           Math.round(config.cutover.dataLossAcknowledgementAfterHours * 60),
         ),

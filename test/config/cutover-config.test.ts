@@ -10,28 +10,19 @@ function devWith(cutover: unknown) {
 }
 
 describe('cutover config', () => {
-  it('needs a second person in staging and prod, not in dev', () => {
-    expect(loadConfig('prod').cutover.requireApproval).toBe(true);
-    expect(loadConfig('staging').cutover.requireApproval).toBe(true);
-    expect(loadConfig('dev').cutover.requireApproval).toBe(false);
-  });
-
-  it('defaults to approval required, a one-hour approval window and acknowledgement beyond one hour', () => {
-    expect(devWith({})().cutover).toEqual({
-      requireApproval: true,
-      approvalTimeoutMinutes: 60,
-      dataLossAcknowledgementAfterHours: 1,
-    });
+  it('asks for a data-loss acknowledgement beyond one hour in every environment, and by default', () => {
+    for (const env of ['dev', 'staging', 'prod'])
+      expect(loadConfig(env).cutover.dataLossAcknowledgementAfterHours).toBe(1);
+    expect(devWith({})().cutover).toEqual({ dataLossAcknowledgementAfterHours: 1 });
   });
 
   it.each([
-    [{ approvalTimeoutMinutes: 2000 }, 'cutover.approvalTimeoutMinutes = 2000; allowed: 5 to 1440 minutes'],
-    [{ approvalTimeoutMinutes: 1 }, 'cutover.approvalTimeoutMinutes = 1'],
+    [{ dataLossAcknowledgementAfterHours: 0 }, 'cutover.dataLossAcknowledgementAfterHours = 0'],
     [
       { dataLossAcknowledgementAfterHours: 900 },
       'cutover.dataLossAcknowledgementAfterHours = 900; allowed: 0.25 to 840',
     ],
-    [{ requireApproval: 'yes' }, 'cutover.requireApproval = "yes"'],
+    [{ dataLossAcknowledgementAfterHours: '1' }, 'cutover.dataLossAcknowledgementAfterHours = "1"'],
     [{ skipApproval: true }, 'cutover.skipApproval: unknown field(s)'],
   ])('rejects %j naming the environment and the field', (cutover, message) => {
     expect(devWith(cutover)).toThrow(ConfigError);

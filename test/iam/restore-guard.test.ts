@@ -210,14 +210,15 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
     it('is explicitly denied changing the class, growing storage, managing the master password or unencrypting', async () => {
       const cutover = role(CUTOVER);
       for (const instance of [production, preRestore]) {
-        for (const context of [
+        const attempts: Record<string, string>[] = [
           { 'rds:DatabaseClass': 'db.x2g.16xlarge' },
           { 'rds:DatabaseClass': 'db.t3.micro' },
           { 'rds:StorageSize': String(config.database.maxAllocatedStorageGiB + 1) },
           { 'rds:ManageMasterUserPassword': 'true' },
           { 'rds:ManageMasterUserPassword': 'false' },
           { 'rds:StorageEncrypted': 'false' },
-        ]) {
+        ];
+        for (const context of attempts) {
           await expectDecision(decide(cutover, MODIFY, instance, context), 'ExplicitlyDenied');
         }
       }

@@ -456,14 +456,12 @@ describe('roll-back after an aborted or timed-out restore (the EventBridge rule 
 
   it('refuses an execution of another state machine, and fails (alarmed) without renaming', async () => {
     describeExecutionAs(CUTOVER_INPUT, 'ABORTED');
-    sfnMock
-      .on(DescribeExecutionCommand)
-      .resolves({
-        stateMachineArn: `${STATE_MACHINE_ARN}-other`,
-        status: 'ABORTED',
-        input: JSON.stringify(CUTOVER_INPUT),
-        startDate: new Date(),
-      });
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      stateMachineArn: `${STATE_MACHINE_ARN}-other`,
+      status: 'ABORTED',
+      input: JSON.stringify(CUTOVER_INPUT),
+      startDate: new Date(),
+    });
     const result = await run();
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('NotCalledByRestore');
