@@ -98,10 +98,11 @@ export async function callerNames(
     refuse('its input asked for no cutover');
   }
   const source = config.sourceInstanceId;
+  const started = execution.startDate ?? refuse('it has no start time (the pre-restore name derives from it)');
   const names: CutoverNames = {
     source,
     target: input!.targetInstanceId,
-    preRestore: preRestoreIdentifier(source, execution.startDate ?? new Date(Number.NaN)),
+    preRestore: preRestoreIdentifier(source, started),
   };
   if (input!.sourceInstanceId !== source) refuse(`its source is ${shown(input!.sourceInstanceId)}, not ${source}`);
   if (!new RegExp(`^${source}${RESTORED_INFIX}[a-z0-9-]*$`).test(names.target) || names.target.length > 63) {

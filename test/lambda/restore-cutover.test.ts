@@ -89,6 +89,7 @@ describe('restore cutover function', () => {
       { input: JSON.stringify({ ...INPUT, targetInstanceId: 'other-db' }) },
       /target "other-db"; allowed: authdb-prod-restored…/,
     ],
+    ['an execution without a start time', { startDate: undefined }, /it has no start time/],
   ])('refuses %s, renaming nothing', async (_, more, message) => {
     execution(more);
     await expect(cutover({ action: 'rename-source', plan: plan() }, config, deps())).rejects.toThrow(message);
