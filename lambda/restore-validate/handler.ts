@@ -8,8 +8,9 @@ const config = {
   environment: requireEnv('ENVIRONMENT'),
   sourceInstanceId: requireEnv('SOURCE_INSTANCE_ID'),
   allowedInstanceClasses: JSON.parse(requireEnv('ALLOWED_INSTANCE_CLASSES')) as string[],
+  dataLossAcknowledgementAfterHours: Number(requireEnv('DATA_LOSS_ACK_AFTER_HOURS')),
 };
-const deps = { rds: new RDSClient({}) };
+const deps = { rds: new RDSClient({}), now: () => new Date() };
 
 export const handler = async (event: unknown) => {
   const plan = await validateRestore(event, config, deps);

@@ -1,7 +1,7 @@
 import { type DBInstance, DescribeDBInstanceAutomatedBackupsCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { executionContextSchema } from '../shared/drill.js';
-import { parseInput, WorkflowError } from '../shared/errors.js';
+import { parseInput, shown, WorkflowError } from '../shared/errors.js';
 import { describeInstance } from '../shared/rds-instances.js';
 import type { RestorePlan, SourceSettings } from '../shared/restore.js';
 import { preRestoreIdentifier, restoreInputSchema } from '../shared/restore-input.js';
@@ -12,10 +12,40 @@ export interface ValidateConfig {
   /** The one source this workflow restores (and whose rename its cutover role may perform). */
   sourceInstanceId: string;
   allowedInstanceClasses: string[];
+  /** A cutover to an older recovery point needs `cutover.acceptDataLossHours` of at least the point's age. */
+  dataLossAcknowledgementAfterHours: number;
 }
 
 export interface ValidateDeps {
   rds: RDSClient;
+  now: () => Date;
+}
+
+/** partition, region and account of an ARN. */
+const ARN = /^arn:([a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):/;
+
+/**
+ * A snapshot or recovery point ARN must be of this partition, region and account (those of the execution): IAM
+ * would refuse another one too, but with an AccessDenied an operator cannot read in the middle of an incident.
+ */
+function assertLocalArn(field: string, value: string | undefined, executionArn: string): void {
+  if (value === undefined || !value.startsWith('arn:')) return;
+  const [, partition, , region, account] = ARN.exec(executionArn) ?? [];
+  const [, p, service, r, a] = ARN.exec(value) ?? [];
+  const wrong = [
+    service !== 'rds' && `service ${service ?? '?'}`,
+    p !== partition && `partition ${p ?? '?'}`,
+    r !== region && `region ${r || '?'}`,
+    a !== account && `account ${a || '?'}`,
+  ].filter(Boolean);
+  if (wrong.length > 0) {
+    throw new WorkflowError(
+      'InvalidInput',
+      `Invalid restore input: ${field} = ${shown(value)} is of ${wrong.join(', ')}; allowed: an RDS snapshot of ` +
+        `partition ${partition}, region ${region}, account ${account} (this environment; restore another region's ` +
+        'copy from that region)',
+    );
+  }
 }
 
 const eventSchema = z.object({ input: z.unknown(), execution: executionContextSchema });
@@ -35,10 +65,12 @@ export async function validateRestore(
   if (input.sourceInstanceId !== config.sourceInstanceId) {
     throw new WorkflowError(
       'InvalidInput',
-      `Invalid restore input: sourceInstanceId = "${input.sourceInstanceId}"; allowed: ${config.sourceInstanceId} ` +
+      `Invalid restore input: sourceInstanceId = ${shown(input.sourceInstanceId)}; allowed: ${config.sourceInstanceId} ` +
         `(this environment's database)`,
     );
   }
+  assertLocalArn('recoveryPointArn', input.recoveryPointArn, execution.Id);
+  assertLocalArn('snapshotIdentifier', input.snapshotIdentifier, execution.Id);
   const source = await describeInstance(deps.rds, input.sourceInstanceId);
   if (!source) {
     throw new WorkflowError(
@@ -52,13 +84,13 @@ export async function validateRestore(
   if (!allowed.includes(instanceClass)) {
     throw new WorkflowError(
       'InvalidInput',
-      `Invalid restore input: instanceClass = "${instanceClass}"; allowed: ${allowed.join(', ')}`,
+      `Invalid restore input: instanceClass = ${shown(instanceClass)}; allowed: ${allowed.join(', ')}`,
     );
   }
   if (await describeInstance(deps.rds, input.targetInstanceId)) {
     throw new WorkflowError(
       'TargetInUse',
-      `Invalid restore input: targetInstanceId = "${input.targetInstanceId}" is already in use; allowed: a new identifier`,
+      `Invalid restore input: targetInstanceId = ${shown(input.targetInstanceId)} is already in use; allowed: a new identifier`,
     );
   }
 
@@ -90,14 +122,43 @@ export async function validateRestore(
       identifier: input.snapshotIdentifier ?? input.recoveryPointArn,
     });
   }
+  if (plan.cutover) {
+    const pointInTime = plan.restoreTime ?? plan.snapshot?.createdAt ?? source.LatestRestorableTime?.toISOString();
+    assertDataLossAcknowledged(pointInTime, input.cutover?.acceptDataLossHours, config, deps.now());
+  }
   return plan;
 }
 
-async function assertInRestorableWindow(rds: RDSClient, source: DBInstance, time: string): Promise<void> {
-  const out = await rds.send(
-    new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: source.DBInstanceIdentifier }),
+/**
+ * A cutover discards every write the old instance took after the recovery point: beyond the configured age the
+ * input must say, in hours, how much the operator accepts to lose (at least the point's age, rounded up to 0.1 h).
+ */
+function assertDataLossAcknowledged(
+  pointInTime: string | undefined,
+  accepted: number | undefined,
+  config: ValidateConfig,
+  now: Date,
+): void {
+  if (pointInTime === undefined) return;
+  const ageHours = Math.ceil((now.getTime() - Date.parse(pointInTime)) / 360_000) / 10;
+  if (ageHours <= config.dataLossAcknowledgementAfterHours) return;
+  if (accepted !== undefined && accepted >= ageHours) return;
+  throw new WorkflowError(
+    'DataLossNotAcknowledged',
+    `Invalid restore input: cutover.acceptDataLossHours = ${shown(accepted)}; allowed: at least ${ageHours} ` +
+      `(the recovery point ${pointInTime} is ${ageHours} hours old, more than the ` +
+      `${config.dataLossAcknowledgementAfterHours} hours ${config.environment} cuts over to without acknowledgement; ` +
+      'the cutover discards every write made since)',
   );
-  const window = out.DBInstanceAutomatedBackups?.[0]?.RestoreWindow;
+}
+
+async function assertInRestorableWindow(rds: RDSClient, source: DBInstance, time: string): Promise<void> {
+  // By the instance's resource id: retained automated backups of an earlier instance of the same name are listed
+  // under that name too, with a window that is not this instance's.
+  const out = await rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ DbiResourceId: source.DbiResourceId }));
+  const window = out.DBInstanceAutomatedBackups?.find(
+    (b) => source.DbiResourceId !== undefined && b.DbiResourceId === source.DbiResourceId,
+  )?.RestoreWindow;
   const earliest = window?.EarliestTime;
   const latest = source.LatestRestorableTime ?? window?.LatestTime;
   if (!earliest || !latest) {
@@ -110,7 +171,7 @@ async function assertInRestorableWindow(rds: RDSClient, source: DBInstance, time
   if (t < earliest.getTime() || t > latest.getTime()) {
     throw new WorkflowError(
       'RecoveryPointOutsideWindow',
-      `Invalid restore input: restoreTime = "${time}" is outside the restorable window; allowed: from ` +
+      `Invalid restore input: restoreTime = ${shown(time)} is outside the restorable window; allowed: from ` +
         `${earliest.toISOString()} to ${latest.toISOString()} (or "latest")`,
     );
   }

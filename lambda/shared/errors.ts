@@ -20,7 +20,23 @@ export type WorkflowErrorName =
   | 'SnapshotNotFound'
   | 'ScratchInstanceNotOwned'
   | 'TargetInUse'
-  | 'RecoveryPointOutsideWindow';
+  | 'RecoveryPointOutsideWindow'
+  | 'DataLossNotAcknowledged'
+  | 'NotCalledByRestore'
+  | 'NameNotSettled';
+
+/** Longest value an error message repeats: an input of any length must not flood logs, reports or the console. */
+export const MAX_SHOWN_VALUE = 80;
+
+/** `text` cut to MAX_SHOWN_VALUE characters, with its full length said. */
+export function cut(text: string): string {
+  return text.length <= MAX_SHOWN_VALUE ? text : `${text.slice(0, MAX_SHOWN_VALUE)}…(${text.length} characters)`;
+}
+
+/** `value` as JSON, cut (see `cut`). */
+export function shown(value: unknown): string {
+  return value === undefined ? 'missing' : cut(JSON.stringify(value));
+}
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let value: unknown = input;
@@ -37,12 +53,13 @@ export function describeIssues(input: unknown, issues: readonly z.core.$ZodIssue
     const field = issue.path.map(String).join('.') || '(input)';
     if (issue.code === 'unrecognized_keys') {
       const where = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-      return `${issue.keys.map((k) => where + k).join(', ')}: unknown field(s); allowed: only the documented fields`;
+      const keys = issue.keys.map((k) => where + k).join(', ');
+      const named = keys.length <= MAX_SHOWN_VALUE ? keys : `${keys.slice(0, MAX_SHOWN_VALUE)}…`;
+      return `${named}: unknown field(s); allowed: only the documented fields`;
     }
     const value = valueAt(input, issue.path);
-    const shown = value === undefined ? 'missing' : JSON.stringify(value);
     const allowed = issue.message.startsWith('allowed:') ? issue.message : `allowed: ${issue.message}`;
-    return `${field} = ${shown}; ${allowed}`;
+    return `${field} = ${shown(value)}; ${allowed}`;
   });
 }
 

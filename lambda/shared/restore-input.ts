@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { recoveryPointArn } from './drill.js';
+import { cut } from './errors.js';
 
 /** RDS instance identifier rules: a letter first, letters/digits/hyphens, no double hyphen, no trailing hyphen. */
 const RDS_IDENTIFIER = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -11,6 +12,10 @@ export const CUTOVER_SUFFIX = '-pre-restore-';
  * instances of that name (and never tag an existing instance of another name as restored).
  */
 export const RESTORED_INFIX = '-restored';
+/** A recovery point of AWS Backup (never a manual or automated snapshot) has this in its ARN. */
+export const AWS_BACKUP_SNAPSHOT = ':snapshot:awsbackup:';
+/** The oldest recovery point AWS Backup keeps here (the monthly tier may be kept up to a year). */
+const MAX_DATA_LOSS_HOURS = 24 * 366;
 
 const instanceId = (max: number) =>
   z
@@ -45,7 +50,21 @@ export const restoreInputSchema = z
       .string()
       .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'allowed: an RDS instance class such as db.r6g.large' })
       .optional(),
-    cutover: z.object({ confirmSourceInstanceId: z.string() }).strict().optional(),
+    cutover: z
+      .object({
+        confirmSourceInstanceId: z.string(),
+        /**
+         * Hours of writes the operator accepts to lose: required, and at least the recovery point's age, when the
+         * point is older than the environment's `cutover.dataLossAcknowledgementAfterHours`.
+         */
+        acceptDataLossHours: z
+          .number()
+          .positive({ message: 'allowed: a positive number of hours' })
+          .max(MAX_DATA_LOSS_HOURS, { message: `allowed: at most ${MAX_DATA_LOSS_HOURS} hours` })
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -59,7 +78,19 @@ export const restoreInputSchema = z
         message: 'allowed: exactly one of restoreTime, snapshotIdentifier or recoveryPointArn',
       });
     }
-    if (input.recoveryPointArn !== undefined && !recoveryPointArn.safeParse(input.recoveryPointArn).success) {
+    if (
+      input.recoveryPointArn !== undefined &&
+      recoveryPointArn.safeParse(input.recoveryPointArn).success &&
+      !input.recoveryPointArn.includes(AWS_BACKUP_SNAPSHOT)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recoveryPointArn'],
+        message:
+          'allowed: an AWS Backup recovery point (arn:aws:rds:REGION:ACCOUNT:snapshot:awsbackup:job-...); ' +
+          'a manual or automated snapshot goes in snapshotIdentifier',
+      });
+    } else if (input.recoveryPointArn !== undefined && !recoveryPointArn.safeParse(input.recoveryPointArn).success) {
       const kind = /^arn:aws[a-z-]*:([a-z0-9-]+):/.exec(input.recoveryPointArn)?.[1];
       ctx.addIssue({
         code: 'custom',
@@ -80,14 +111,14 @@ export const restoreInputSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['targetInstanceId'],
-        message: `allowed: a new identifier starting with ${input.sourceInstanceId}${RESTORED_INFIX}, e.g. ${input.sourceInstanceId}${RESTORED_INFIX}-1`,
+        message: `allowed: a new identifier starting with ${cut(input.sourceInstanceId)}${RESTORED_INFIX}, e.g. ${cut(input.sourceInstanceId)}${RESTORED_INFIX}-1`,
       });
     }
     if (input.cutover && input.cutover.confirmSourceInstanceId !== input.sourceInstanceId) {
       ctx.addIssue({
         code: 'custom',
         path: ['cutover', 'confirmSourceInstanceId'],
-        message: `allowed: exactly the source instance id (${input.sourceInstanceId}), to confirm the cutover`,
+        message: `allowed: exactly the source instance id (${cut(input.sourceInstanceId)}), to confirm the cutover`,
       });
     }
   });

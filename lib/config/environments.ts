@@ -98,6 +98,7 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
     // Placeholders like the account ids: name the incident responders' IAM users (sessions with MFA) before deploying.
     breakGlass: { trustedPrincipalArns: [`arn:aws:iam::${ACCOUNTS[name]}:user/authdb-dr-incident-responder`] },
     restore: { allowedInstanceClasses: ['db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge'] },
+    cutover: { dataLossAcknowledgementAfterHours: 1 },
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backupSchema, checkLockBracketsWrites, primaryVaultWrites } from './backup-schema.js';
 import { breakGlassSchema } from './break-glass-schema.js';
+import { cutoverSchema } from './cutover-schema.js';
 import { drillSchema, restoreSchema } from './drill-schema.js';
 import { logicalBackupSchema } from './logical-backup-schema.js';
 import { durationMinutes, parseDailyWindow, parseWeeklyWindow, weeklyMeetsDaily } from './windows.js';
@@ -140,6 +141,7 @@ export const environmentSchema = z
     drill: drillSchema,
     restore: restoreSchema,
     logicalBackup: logicalBackupSchema,
+    cutover: cutoverSchema,
   })
   .strict()
   .superRefine((env, ctx) => {

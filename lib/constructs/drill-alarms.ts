@@ -31,6 +31,20 @@ export function drillMetric(
   });
 }
 
+/** Executions of `sm` that failed, timed out or were aborted, per 5 minutes (missing data counts as none). */
+export function unsuccessfulExecutions(sm: sfn.IStateMachine, label: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+    usingMetrics: {
+      failed: sm.metricFailed({ statistic: 'Sum', period: Duration.minutes(5) }),
+      timedOut: sm.metricTimedOut({ statistic: 'Sum', period: Duration.minutes(5) }),
+      aborted: sm.metricAborted({ statistic: 'Sum', period: Duration.minutes(5) }),
+    },
+    label,
+    period: Duration.minutes(5),
+  });
+}
+
 /**
  * Alarms on the drill, to the alert topic: an execution that failed, timed out or was aborted; RTO above the target;
  * RPO lag above the target plus margin; rows that did not match; an abandoned scratch instance.
@@ -42,16 +56,7 @@ export class DrillAlarms extends Construct {
     super(scope, id);
     const e = props.environment;
     const sm = props.stateMachine;
-    const ended = new cloudwatch.MathExpression({
-      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
-      usingMetrics: {
-        failed: sm.metricFailed({ statistic: 'Sum', period: Duration.minutes(5) }),
-        timedOut: sm.metricTimedOut({ statistic: 'Sum', period: Duration.minutes(5) }),
-        aborted: sm.metricAborted({ statistic: 'Sum', period: Duration.minutes(5) }),
-      },
-      label: 'drill executions failed, timed out or aborted',
-      period: Duration.minutes(5),
-    });
+    const ended = unsuccessfulExecutions(sm, 'drill executions failed, timed out or aborted');
     const definitions: Record<string, { metric: cloudwatch.IMetric; threshold: number; description: string }> = {
       ExecutionFailed: {
         metric: ended,

@@ -1,4 +1,8 @@
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,8 +14,9 @@ import { Construct } from 'constructs';
 import { CUTOVER_SUFFIX, RESTORED_INFIX } from '../../lambda/shared/restore-input.js';
 import { PURPOSE_RESTORED, TAG_PURPOSE } from '../../lambda/shared/tags.js';
 import type { AuthDatabase } from './auth-database.js';
+import { unsuccessfulExecutions } from './drill-alarms.js';
 import type { LambdaFunction } from './lambda-function.js';
-import { acknowledgeWildcard } from './nag.js';
+import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 import { DESTRUCTIVE_RDS_ACTIONS, denyDestructiveOn, rdsArn } from './rds-guard.js';
 import {
   invoke as invokeLambda,
@@ -35,6 +40,15 @@ export interface RestoreWorkflowProps {
   readonly drRegion: string;
   readonly replicatedBackupRetention: Duration;
   readonly allowedInstanceClasses: string[];
+  /** Every class an instance the cutover renames may have (the source's and the allowed restore classes). */
+  readonly cutoverInstanceClasses: string[];
+  /** The largest storage an instance here may have (storage autoscaling's maximum): a rename never exceeds it. */
+  readonly maxStorageGiB: number;
+  /** How a cutover is guarded: a data-loss acknowledgement for old recovery points. */
+  readonly cutover: {
+    /** A cutover to a recovery point older than this needs `cutover.acceptDataLossHours` in the input. */
+    readonly dataLossAcknowledgementAfter: Duration;
+  };
   readonly alertTopic: sns.ITopic;
   readonly reportBucket: s3.IBucket;
   /** The drill's building blocks this workflow shares: one look at an instance, and the row-count verifier. */
@@ -54,9 +68,15 @@ export interface RestoreWorkflowProps {
  */
 export class RestoreWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** Rolls back the cutover of a restore execution that ended with no Catch (aborted, timed out). */
+  readonly rollBackStateMachine: sfn.StateMachine;
+  /** Every unsuccessful restore and every roll-back that could not converge, to the alert topic. */
+  readonly alarms: Record<'RestoreUnsuccessful' | 'RollBackUnsuccessful', cloudwatch.Alarm>;
   readonly functions: Record<'validate' | 'start' | 'finish' | 'cutover' | 'report', LambdaFunction>;
   /** The only role that may rename the production instance. */
   readonly cutoverRole: iam.IRole;
+  /** Executions of the restore state machine (the cutover checks that one of them is its caller). */
+  readonly executionsArn: string;
 
   constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
     super(scope, id);
@@ -70,11 +90,27 @@ export class RestoreWorkflow extends Construct {
     const restoredTagged = { StringEquals: { [`aws:ResourceTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
     const restoredRequested = { StringEquals: { [`aws:RequestTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
 
+    // Built from the fixed name: the cutover function checks its caller against it, and the machine invokes it.
+    const stateMachineName = `authdb-dr-${props.environment}-restore`;
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.executionsArn = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
     const fn = workflowFunctions(this, props);
     const validate = fn('restore-validate', 'restore input validation (before anything is created)', {
       environment: {
         SOURCE_INSTANCE_ID: sourceId,
         ALLOWED_INSTANCE_CLASSES: JSON.stringify(props.allowedInstanceClasses),
+        DATA_LOSS_ACK_AFTER_HOURS: String(props.cutover.dataLossAcknowledgementAfter.toMinutes() / 60),
       },
     });
     const start = fn('restore-start', 'restore into a new instance with production settings');
@@ -85,7 +121,9 @@ export class RestoreWorkflow extends Construct {
         REPLICATION_RETENTION_DAYS: String(props.replicatedBackupRetention.toDays()),
       },
     });
-    const cutover = fn('restore-cutover', 'restore cutover (renames source and restored instance)');
+    const cutover = fn('restore-cutover', 'restore cutover (renames source and restored instance)', {
+      environment: { SOURCE_INSTANCE_ID: sourceId, STATE_MACHINE_ARN: stateMachineArn },
+    });
     const report = fn('restore-report', 'restore report (S3, metrics, SNS)', {
       environment: {
         REPORT_BUCKET: props.reportBucket.bucketName,
@@ -166,12 +204,28 @@ export class RestoreWorkflow extends Construct {
         ],
       }),
     );
+    // Only through RDS (and Secrets Manager, for the master secret RDS creates): the roles cannot decrypt or hand
+    // out grants on the database key directly.
+    const keyServices = ['rds', 'secretsmanager'].map((s) => `${s}.${stack.region}.amazonaws.com`);
     for (const f of [start, finish]) {
+      f.role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [props.key.keyArn] }));
       f.role.addToPolicy(
         new iam.PolicyStatement({
           sid: 'LetRdsUseTheDatabaseKey',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'],
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [props.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': keyServices } },
+        }),
+      );
+      f.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'LetRdsGrantItselfTheDatabaseKey',
+          actions: ['kms:CreateGrant'],
+          resources: [props.key.keyArn],
+          conditions: {
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+            StringEquals: { 'kms:ViaService': keyServices },
+          },
         }),
       );
     }
@@ -214,6 +268,14 @@ export class RestoreWorkflow extends Construct {
         resources: [productionArn, rdsArn(this, 'db', `${sourceId}${CUTOVER_SUFFIX}*`)],
       }),
     );
+    for (const statement of renameOnly(this, props)) cutover.role.addToPolicy(statement);
+    cutover.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CheckTheCallingExecution',
+        actions: ['states:DescribeExecution'],
+        resources: [this.executionsArn],
+      }),
+    );
     cutover.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'RenameRestoredInstances',
@@ -233,8 +295,79 @@ export class RestoreWorkflow extends Construct {
     );
     props.alertTopic.grantPublish(report.role);
 
-    this.stateMachine = this.buildStateMachine(props);
+    this.stateMachine = this.buildStateMachine(stateMachineName, props);
+    this.rollBackStateMachine = this.buildRollBack(props);
     this.acknowledge(props, sourceId);
+
+    const alarm = (id: keyof RestoreWorkflow['alarms'], sm: sfn.IStateMachine, description: string) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmName: `authdb-dr-${props.environment}-restore-${id}`,
+        alarmDescription: `authdb-dr ${props.environment}: ${description}`,
+        metric: unsuccessfulExecutions(sm, description),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new cloudwatchActions.SnsAction(props.alertTopic));
+      return a;
+    };
+    this.alarms = {
+      RestoreUnsuccessful: alarm(
+        'RestoreUnsuccessful',
+        this.stateMachine,
+        'a restore execution failed, timed out or was aborted; check which instance holds the production name',
+      ),
+      RollBackUnsuccessful: alarm(
+        'RollBackUnsuccessful',
+        this.rollBackStateMachine,
+        'a cutover roll-back did not converge: the production name may be free; rename by hand (README, Cutover)',
+      ),
+    };
+  }
+
+  /**
+   * A Catch cannot see an aborted or timed-out execution: EventBridge starts this machine for those, and it runs
+   * the same roll-back as the restore machine's Catch (the function reads the ended execution itself).
+   */
+  private buildRollBack(props: RestoreWorkflowProps): sfn.StateMachine {
+    const scope = new Construct(this, 'RollBack');
+    const rollBack = rollBackTask(scope, 'RollBackEndedCutover', this.functions.cutover, {
+      action: 'roll-back-ended',
+      'executionArn.$': '$.detail.executionArn',
+    });
+    rollBack.addCatch(
+      new sfn.Fail(scope, 'ProductionNameMayBeFree', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+      {
+        resultPath: '$.error',
+      },
+    );
+    rollBack.next(new sfn.Succeed(scope, 'ProductionNameHeld'));
+    const machine = workflowStateMachine(scope, {
+      ...props,
+      name: `authdb-dr-${props.environment}-restore-rollback`,
+      comment: `authdb-dr ${props.environment}: roll back the cutover of an aborted or timed-out restore`,
+      start: rollBack,
+      timeout: Duration.hours(1),
+      invokes: [this.functions.cutover],
+    });
+    const eventsRole = new iam.Role(scope, 'EventsRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `authdb-dr ${props.environment}: starts the cutover roll-back of an aborted restore`,
+    });
+    acknowledgeInlinePolicy(eventsRole);
+    new events.Rule(this, 'RollBackAfterAbnormalEnd', {
+      description: `authdb-dr ${props.environment}: roll back the cutover of a restore that was aborted or timed out`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [new eventsTargets.SfnStateMachine(machine, { retryAttempts: 8, role: eventsRole })],
+    });
+    return machine;
   }
 
   private acknowledge(props: RestoreWorkflowProps, sourceId: string): void {
@@ -271,6 +404,11 @@ export class RestoreWorkflow extends Construct {
     );
     acknowledgeWildcard(
       f.cutover.role,
+      `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:authdb-dr-${props.environment}-restore:*`,
+      "Executions of the restore state machine (generated names): the cutover reads its caller's, read-only.",
+    );
+    acknowledgeWildcard(
+      f.cutover.role,
       'Resource::*',
       'An explicit Deny of delete, reboot and stop on every instance; it grants nothing.',
     );
@@ -286,7 +424,7 @@ export class RestoreWorkflow extends Construct {
     );
   }
 
-  private buildStateMachine(props: RestoreWorkflowProps): sfn.StateMachine {
+  private buildStateMachine(stateMachineName: string, props: RestoreWorkflowProps): sfn.StateMachine {
     const f = this.functions;
     const invoke = (id: string, fn: LambdaFunction, payload: Record<string, unknown> | undefined, resultPath: string) =>
       invokeLambda(this, id, fn, payload, resultPath);
@@ -364,19 +502,37 @@ export class RestoreWorkflow extends Construct {
     };
 
     // Cutover: rename the source aside, then the restored instance into its place; roll back if that fails.
-    const rollBack = invoke('RollBackSourceName', f.cutover, { action: 'roll-back', 'plan.$': '$.plan' }, '$.rollBack');
-    rollBack.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
-    rollBack.addCatch(markFailed, { resultPath: '$.rollBackError' });
-    rollBack.next(markFailed);
-    const checkTargetRenamed = catchAll(
-      status('CheckTargetRenamed', '$.plan.sourceInstanceId', '$.renameTarget.at', RENAME_WAIT, true),
+    // Every failure after the first rename converges on the production name being held again (see rollBackTask).
+    const rollBack = rollBackTask(this, 'RollBackSourceName', f.cutover, {
+      action: 'roll-back',
+      'plan.$': '$.plan',
+    });
+    rollBack.addCatch(
+      new sfn.Pass(this, 'RollBackFailed', {
+        parameters: {
+          Error: 'RollBackFailed',
+          'Cause.$':
+            "States.Format('The production name may be free: {} (after {})', $.rollBackError.Cause, $.error.Cause)",
+        },
+        resultPath: '$.error',
+      }).next(markFailed),
+      { resultPath: '$.rollBackError' },
     );
+    rollBack.next(markFailed);
+    const checkTargetRenamed = status(
+      'CheckTargetRenamed',
+      '$.plan.sourceInstanceId',
+      '$.renameTarget.at',
+      RENAME_WAIT,
+      true,
+    );
+    checkTargetRenamed.addCatch(rollBack, { resultPath: '$.error' });
     const waitTargetRenamed = waitLoop(
       'TargetRenamed',
       checkTargetRenamed,
       sfn.Condition.booleanEquals('$.target.available', true),
       report,
-      markFailed,
+      rollBack,
       'renaming the restored instance',
       RENAME_WAIT,
     );
@@ -406,9 +562,14 @@ export class RestoreWorkflow extends Construct {
       'renaming the source aside',
       RENAME_WAIT,
     );
-    const renameSource = catchAll(
-      invoke('RenameSource', f.cutover, { action: 'rename-source', 'plan.$': '$.plan' }, '$.renameSource'),
+    const renameSource = invoke(
+      'RenameSource',
+      f.cutover,
+      { action: 'rename-source', 'plan.$': '$.plan' },
+      '$.renameSource',
     );
+    // Its own failure too: the rename may have been applied even when the call reports an error.
+    renameSource.addCatch(rollBack, { resultPath: '$.error' });
     renameSource.next(waitSourceRenamed);
     const cutoverChoice = new sfn.Choice(this, 'Cutover?')
       .when(sfn.Condition.booleanEquals('$.plan.cutover', true), renameSource)
@@ -487,11 +648,66 @@ export class RestoreWorkflow extends Construct {
 
     return workflowStateMachine(this, {
       ...props,
-      name: `authdb-dr-${props.environment}-restore`,
+      name: stateMachineName,
       comment: `authdb-dr ${props.environment}: restore into a new instance, verify, report, optional cutover`,
       start: validate,
       timeout: Duration.minutes(2 * props.maxWait.toMinutes() + 2 * RENAME_WAIT.toMinutes() + 60),
       invokes: [...Object.values(this.functions), props.statusFunction, props.verifierFunction],
     });
   }
+}
+
+/** Seconds between two looks while a roll-back waits for the production name to settle. */
+const ROLL_BACK_INTERVAL = Duration.seconds(30);
+
+/**
+ * The roll-back step: the cutover function converges on the production name being held (renaming the original back
+ * when the name is free) and reports NameNotSettled / TargetInUse until then. It retries every error but a refusal
+ * (a caller or input it does not accept will not change), for longer than a rename takes.
+ */
+export function rollBackTask(
+  scope: Construct,
+  id: string,
+  fn: LambdaFunction,
+  payload: Record<string, unknown>,
+): tasks.LambdaInvoke {
+  const task = invokeLambda(scope, id, fn, payload, '$.rollBack');
+  task.addRetry({ errors: ['NotCalledByRestore', 'InvalidInput'], maxAttempts: 0 });
+  task.addRetry({
+    errors: ['States.ALL'],
+    interval: ROLL_BACK_INTERVAL,
+    maxAttempts: Math.ceil(RENAME_WAIT.toSeconds() / ROLL_BACK_INTERVAL.toSeconds()) + 10,
+    backoffRate: 1,
+  });
+  return task;
+}
+
+/**
+ * What the cutover role may do to an instance it can modify: rename it, nothing else, as far as RDS has condition
+ * keys (see the README, "What the cutover role cannot do"). ModifyDBInstance authorizes a new parameter, option or
+ * subnet group on that group's ARN, so denying the action on every group denies changing them; a request that
+ * manages the master password carries rds:ManageMasterUserPassword; class and storage are the instance's keys.
+ */
+function renameOnly(scope: Construct, props: RestoreWorkflowProps): iam.PolicyStatement[] {
+  const deny = (sid: string, resources: string[], conditions?: Record<string, unknown>) =>
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      actions: ['rds:ModifyDBInstance'],
+      resources,
+      ...(conditions ? { conditions } : {}),
+    });
+  return [
+    deny(
+      'NeverSwapGroups',
+      ['pg', 'og', 'subgrp', 'secgrp'].map((type) => rdsArn(scope, type, '*')),
+    ),
+    deny('NeverChangeTheMasterPassword', ['*'], { Null: { 'rds:ManageMasterUserPassword': 'false' } }),
+    deny('NeverChangeTheInstanceClass', ['*'], {
+      Null: { 'rds:DatabaseClass': 'false' },
+      StringNotEquals: { 'rds:DatabaseClass': props.cutoverInstanceClasses },
+    }),
+    deny('NeverGrowStorage', ['*'], { NumericGreaterThan: { 'rds:StorageSize': props.maxStorageGiB } }),
+    deny('NeverUnencrypt', ['*'], { Bool: { 'rds:StorageEncrypted': 'false' } }),
+  ];
 }

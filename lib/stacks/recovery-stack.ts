@@ -93,6 +93,13 @@ export class RecoveryStack extends EnvironmentStack {
       drRegion: config.drRegion,
       replicatedBackupRetention: Duration.days(config.database.replicatedBackupRetentionDays),
       allowedInstanceClasses: config.restore.allowedInstanceClasses,
+      cutoverInstanceClasses: [...new Set([config.database.instanceClass, ...config.restore.allowedInstanceClasses])],
+      maxStorageGiB: config.database.maxAllocatedStorageGiB,
+      cutover: {
+        dataLossAcknowledgementAfter: Duration.minutes(
+          Math.round(config.cutover.dataLossAcknowledgementAfterHours * 60),
+        ),
+      },
       alertTopic: props.alertTopic,
       reportBucket: this.reports.bucket,
       statusFunction: this.drill.functions.status,

@@ -19,7 +19,13 @@ const FINISH = 'RestoreRestoreFinishRole';
 const START = 'RestoreRestoreStartRole';
 /** The restore function roles that must never touch production: each carries an explicit Deny. */
 const GUARDED_FUNCTION_ROLES = ['RestoreRestoreValidateRole', START, FINISH, 'RestoreRestoreReportRole'];
-const RESTORE_ROLES = [...GUARDED_FUNCTION_ROLES, CUTOVER, 'RestoreStateMachineRole'];
+const RESTORE_ROLES = [
+  ...GUARDED_FUNCTION_ROLES,
+  CUTOVER,
+  'RestoreStateMachineRole',
+  'RestoreRollBackStateMachineRole',
+  'RestoreRollBackEventsRole',
+];
 const NEVER = ['rds:DeleteDBInstance', 'rds:RebootDBInstance', 'rds:StopDBInstance'];
 const MODIFY = 'rds:ModifyDBInstance';
 const PITR = 'rds:RestoreDBInstanceToPointInTime';
@@ -186,6 +192,122 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
     it('is the only restore role that may pass the monitoring role', async () => {
       for (const prefix of allRoles.filter((p) => p !== FINISH)) {
         await expectNotAllowed(decide(role(prefix), 'iam:PassRole', monitoringRoleArn));
+      }
+    });
+  });
+
+  describe('the cutover role can rename and nothing else (finding 2)', () => {
+    const config = loadConfig(env);
+    const allowedClass = { 'rds:DatabaseClass': config.database.instanceClass };
+
+    it('still renames production and restored instances of an allowed class and storage', async () => {
+      const cutover = role(CUTOVER);
+      const usual = { ...allowedClass, 'rds:StorageSize': String(config.database.allocatedStorageGiB) };
+      await expectDecision(decide(cutover, MODIFY, production, usual), 'Allowed');
+      await expectDecision(decide(cutover, MODIFY, restored, { ...usual, ...RESTORED_TAGGED }), 'Allowed');
+    });
+
+    it('is explicitly denied changing the class, growing storage, managing the master password or unencrypting', async () => {
+      const cutover = role(CUTOVER);
+      for (const instance of [production, preRestore]) {
+        const attempts: Record<string, string>[] = [
+          { 'rds:DatabaseClass': 'db.x2g.16xlarge' },
+          { 'rds:DatabaseClass': 'db.t3.micro' },
+          { 'rds:StorageSize': String(config.database.maxAllocatedStorageGiB + 1) },
+          { 'rds:ManageMasterUserPassword': 'true' },
+          { 'rds:ManageMasterUserPassword': 'false' },
+          { 'rds:StorageEncrypted': 'false' },
+        ];
+        for (const context of attempts) {
+          await expectDecision(decide(cutover, MODIFY, instance, context), 'ExplicitlyDenied');
+        }
+      }
+    });
+
+    it('is explicitly denied using any parameter, option, subnet or DB security group in a modification', async () => {
+      const cutover = role(CUTOVER);
+      for (const type of ['pg', 'og', 'subgrp', 'secgrp']) {
+        for (const name of ['authdb-params', 'default:postgres-15', 'open-to-the-world']) {
+          const group = `arn:aws:rds:${REGION}:${account}:${type}:${name}`;
+          await expectDecision(decide(cutover, MODIFY, group), 'ExplicitlyDenied');
+        }
+      }
+    });
+
+    it('reads executions of the restore state machine only', async () => {
+      const cutover = role(CUTOVER);
+      const execution = (machine: string) => `arn:aws:states:${REGION}:${account}:execution:${machine}:run-1`;
+      await expectDecision(
+        decide(cutover, 'states:DescribeExecution', execution(`authdb-dr-${env}-restore`)),
+        'Allowed',
+      );
+      await expectNotAllowed(decide(cutover, 'states:DescribeExecution', execution(`authdb-dr-${env}-drill`)));
+    });
+
+    it('can be invoked by the two restore state machines and by no other role of the stack', async () => {
+      const functions = role('RestoreStateMachineRole')
+        .policies.flatMap((p) => p.policy.Statement)
+        .flatMap((st) => [st.Resource ?? []].flat())
+        .filter((r) => /:function:RestoreRestoreCutover[^:]*$/i.test(r));
+      expect(functions).toHaveLength(1);
+      const callers: string[] = [];
+      for (const prefix of allRoles) {
+        const decision = await decide(role(prefix), 'lambda:InvokeFunction', functions[0]!);
+        if (decision.result === 'Allowed') callers.push(prefix);
+      }
+      expect(callers.sort()).toEqual(['RestoreRollBackStateMachineRole', 'RestoreStateMachineRole']);
+    });
+  });
+
+  describe('the database key (finding 4: conditions as the drill has)', () => {
+    /** The database key, as the start role's statements resolve it (the primary region's only key they name). */
+    const databaseKey = () => {
+      const keys = role(START)
+        .policies.flatMap((p) => p.policy.Statement)
+        .flatMap((s) => [s.Resource ?? []].flat())
+        .filter((r) => r.startsWith(`arn:aws:kms:${REGION}:`));
+      expect(new Set(keys).size, keys.join()).toBe(1);
+      return keys[0]!;
+    };
+    const viaRds = { 'kms:ViaService': `rds.${REGION}.amazonaws.com` };
+    // The key policy's delegation to the account's IAM policies (what KMS needs so identity policies count at all).
+    const delegating = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
+      ],
+    };
+
+    it('lets the start and finish roles use the key only through RDS or Secrets Manager', async () => {
+      for (const prefix of [START, FINISH]) {
+        for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+          await expectDecision(decide(role(prefix), action, databaseKey(), viaRds, delegating), 'Allowed');
+          await expectDecision(
+            decide(
+              role(prefix),
+              action,
+              databaseKey(),
+              { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` },
+              delegating,
+            ),
+            'Allowed',
+          );
+          await expectNotAllowed(decide(role(prefix), action, databaseKey(), {}, delegating));
+          await expectNotAllowed(
+            decide(role(prefix), action, databaseKey(), { 'kms:ViaService': `s3.${REGION}.amazonaws.com` }),
+          );
+        }
+      }
+    });
+
+    it('lets them create grants only for an AWS resource, through RDS', async () => {
+      for (const prefix of [START, FINISH]) {
+        const grant = (context: Record<string, string>) =>
+          decide(role(prefix), 'kms:CreateGrant', databaseKey(), context, delegating);
+        await expectDecision(grant({ ...viaRds, 'kms:GrantIsForAWSResource': 'true' }), 'Allowed');
+        await expectNotAllowed(grant({ ...viaRds, 'kms:GrantIsForAWSResource': 'false' }));
+        await expectNotAllowed(grant({ 'kms:GrantIsForAWSResource': 'true' }));
+        await expectNotAllowed(grant({}));
       }
     });
   });

@@ -1,6 +1,7 @@
 import {
   AddTagsToResourceCommand,
   type DBInstance,
+  type DBInstanceAutomatedBackup,
   DBInstanceNotFoundFault,
   type DBSnapshot,
   DBSnapshotNotFoundFault,
@@ -57,7 +58,15 @@ export class FakeRds {
   deleteErrors: Error[] = [];
   /** Errors thrown by ModifyDBInstance renames (NewDBInstanceIdentifier), by the identifier being renamed. */
   renameErrors = new Map<string, Error>();
+  /** Errors thrown once each, in order, by renames of the identifier, or of any starting with a key ending in `-`. */
+  renameErrorsOnce = new Map<string, Error[]>();
+  /** Renames of these identifiers are applied, and then the call reports an error anyway (a lost response). */
+  renameErrorsAfterApplying = new Map<string, Error>();
+  /** Status script of an instance after its rename (the last repeats). */
+  renameStatuses = ['renaming', 'available'];
   snapshots: DBSnapshot[] = [];
+  /** What DescribeDBInstanceAutomatedBackups lists, when set (default: one 7-day window of the instance asked). */
+  automatedBackups?: DBInstanceAutomatedBackup[];
 
   constructor(private readonly now: () => Date = () => new Date()) {
     const describe = (input: { DBInstanceIdentifier?: string }) => {
@@ -93,10 +102,15 @@ export class FakeRds {
     });
     this.mock.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake((input) => {
       this.calls.push({ command: 'DescribeAutomatedBackups', input });
+      if (this.automatedBackups) return { DBInstanceAutomatedBackups: this.automatedBackups };
+      const owner = [...this.instances.values()].find(
+        (i) => i.extra?.DbiResourceId !== undefined && i.extra.DbiResourceId === input.DbiResourceId,
+      );
       return {
         DBInstanceAutomatedBackups: [
           {
-            DBInstanceIdentifier: input.DBInstanceIdentifier,
+            DBInstanceIdentifier: input.DBInstanceIdentifier ?? owner?.id,
+            DbiResourceId: input.DbiResourceId,
             RestoreWindow: { EarliestTime: new Date(this.now().getTime() - 7 * 86_400_000), LatestTime: this.now() },
           },
         ],
@@ -118,15 +132,30 @@ export class FakeRds {
     });
     this.mock.on(ModifyDBInstanceCommand).callsFake((input) => {
       this.calls.push({ command: 'Modify', input });
-      const error = input.NewDBInstanceIdentifier && this.renameErrors.get(input.DBInstanceIdentifier);
+      const error =
+        input.NewDBInstanceIdentifier &&
+        (this.renameErrors.get(input.DBInstanceIdentifier) ??
+          [...this.renameErrorsOnce]
+            .find(
+              ([k]) =>
+                k === input.DBInstanceIdentifier || (k.endsWith('-') && input.DBInstanceIdentifier.startsWith(k)),
+            )?.[1]
+            .shift());
       if (error) throw error;
+      if (input.NewDBInstanceIdentifier && this.instances.has(input.NewDBInstanceIdentifier)) {
+        throw Object.assign(new Error(`${input.NewDBInstanceIdentifier} exists`), {
+          name: 'DBInstanceAlreadyExistsFault',
+        });
+      }
       const found = this.instances.get(input.DBInstanceIdentifier);
       if (!found) throw new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} });
       if (input.NewDBInstanceIdentifier) {
         this.instances.delete(found.id);
         found.id = input.NewDBInstanceIdentifier;
-        found.statuses = ['renaming', 'available'];
+        found.statuses = [...this.renameStatuses];
         this.instances.set(found.id, found);
+        const lost = this.renameErrorsAfterApplying.get(input.DBInstanceIdentifier);
+        if (lost) throw lost;
       } else {
         found.statuses = ['modifying', 'available'];
       }
@@ -180,6 +209,7 @@ export class FakeRds {
       createdAt: new Date('2026-01-01T00:00:00Z'),
       lagsMs,
       extra: {
+        DbiResourceId: `db-${id.toUpperCase()}`,
         MasterUsername: 'authdb_admin',
         MasterUserSecret: {
           SecretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123-abcdef`,

@@ -1,5 +1,6 @@
-import { RDSClient } from '@aws-sdk/client-rds';
+import { ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -35,8 +36,18 @@ let pgServer: PostgresServer;
 let definition: StateMachineDefinition;
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
+const sfnMock = mockClient(SFNClient);
+const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`;
+const START_TIME = '2026-11-26T05:40:00.000Z';
+const cutoverConfig = { sourceInstanceId: SOURCE, stateMachineArn: STATE_MACHINE_ARN };
 let fake: FakeRds;
 let runs = 0;
+const validateConfig = {
+  environment: 'dev',
+  sourceInstanceId: SOURCE,
+  allowedInstanceClasses: config.restore.allowedInstanceClasses,
+  dataLossAcknowledgementAfterHours: config.cutover.dataLossAcknowledgementAfterHours,
+};
 
 beforeAll(async () => {
   definition = definitionFrom(templateOf('dev', 'recovery'), 'RestoreStateMachine');
@@ -50,6 +61,7 @@ afterAll(async () => {
   fake?.restore();
   s3Mock.restore();
   snsMock.restore();
+  sfnMock.restore();
 });
 
 beforeEach(async () => {
@@ -64,8 +76,24 @@ beforeEach(async () => {
   await pgServer.psql('CREATE DATABASE restored TEMPLATE source');
 });
 
-async function runRestore(input: unknown): Promise<ExecutionResult> {
+/** The execution under test as Step Functions describes it: of the restore machine, with its input. */
+const execution = { status: 'RUNNING', input: {} as unknown, startDate: new Date(START_TIME) };
+function describeExecutionAs(input: unknown, status = 'RUNNING') {
+  Object.assign(execution, { input, status });
+  sfnMock.reset();
+  sfnMock.on(DescribeExecutionCommand).callsFake(({ executionArn }) => ({
+    executionArn,
+    stateMachineArn: STATE_MACHINE_ARN,
+    status: execution.status,
+    input: JSON.stringify(execution.input),
+    startDate: execution.startDate,
+  }));
+}
+
+async function runRestore(input: unknown, opts: { renameCheckNow?: () => Date } = {}): Promise<ExecutionResult> {
   const name = `restore-test-${++runs}`;
+  describeExecutionAs(input);
+  const sfnClient = new SFNClient({ region: REGION });
   const rds = new RDSClient({ region: REGION });
   const now = () => new Date();
   const tables = config.drill.tables;
@@ -74,12 +102,11 @@ async function runRestore(input: unknown): Promise<ExecutionResult> {
     pgServer.connectionFactory(endpoint.host.startsWith(`${SOURCE}.`) ? 'source' : 'restored');
   const status = (e: unknown) => instanceStatus(e, { rds, now });
   const handlers = {
-    Validate: (e: unknown) =>
-      validateRestore(
-        e,
-        { environment: 'dev', sourceInstanceId: SOURCE, allowedInstanceClasses: config.restore.allowedInstanceClasses },
-        { rds },
-      ),
+    Validate: (e: unknown) => {
+      // The local interpreter stamps its own start time; Step Functions reports the same one it gives the context.
+      execution.startDate = new Date((e as { execution: { StartTime: string } }).execution.StartTime);
+      return validateRestore(e, validateConfig, { rds, now });
+    },
     StartRestore: (e: unknown) => startRestore(e, { rds, now }),
     CheckTarget: status,
     ApplySettings: (e: unknown) =>
@@ -95,11 +122,11 @@ async function runRestore(input: unknown): Promise<ExecutionResult> {
     CheckSettings: status,
     CountSource: (e: unknown) => verifier(e, verifierConfig, { connectTo, now }),
     Verify: (e: unknown) => verifier(e, verifierConfig, { connectTo, now }),
-    RenameSource: (e: unknown) => cutover(e, { rds, now }),
+    RenameSource: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
     CheckSourceRenamed: status,
-    RenameTarget: (e: unknown) => cutover(e, { rds, now }),
-    CheckTargetRenamed: status,
-    RollBackSourceName: (e: unknown) => cutover(e, { rds, now }),
+    RenameTarget: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
+    CheckTargetRenamed: (e: unknown) => instanceStatus(e, { rds, now: opts.renameCheckNow ?? now }),
+    RollBackSourceName: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn: sfnClient, now }),
     MarkFailed: (e: unknown) =>
       finishRestore(
         e,
@@ -124,7 +151,7 @@ async function runRestore(input: unknown): Promise<ExecutionResult> {
   };
   return runExecution(definition, input, {
     executionName: name,
-    startTime: '2026-11-26T05:40:00.000Z',
+    startTime: START_TIME,
     stateMachineName: MACHINE,
     handlers,
   });
@@ -208,7 +235,7 @@ describe('restore workflow (synthesized definition, real handlers, mocked AWS, r
       targetInstanceId: TARGET,
       cutover: { confirmSourceInstanceId: SOURCE },
     });
-    expect(result.error).toBeUndefined();
+    expect(result.error, result.cause).toBeUndefined();
     expect(result.status).toBe('SUCCEEDED');
     expect(fake.callsOf('RestoreToPointInTime')[0]).toMatchObject({ UseLatestRestorableTime: true });
     const aside = preRestoreId(result);
@@ -272,6 +299,174 @@ describe('restore workflow (synthesized definition, real handlers, mocked AWS, r
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('RestoreFailed');
     expect(fake.mutations()).toEqual([`RestoreToPointInTime:${TARGET}`, `AddTags:${TARGET}`]);
+  });
+});
+
+const CUTOVER_INPUT = {
+  sourceInstanceId: SOURCE,
+  restoreTime: 'latest',
+  targetInstanceId: TARGET,
+  cutover: { confirmSourceInstanceId: SOURCE },
+};
+const fault = (name: string) => Object.assign(new Error(name), { name });
+
+/** The instance that holds the production name: the original (untagged) or the restored one. */
+function holder(): 'original' | 'restored' | 'nobody' {
+  const instance = fake.instances.get(SOURCE);
+  if (!instance) return 'nobody';
+  return instance.tags.some((t) => t.Key === TAG_PURPOSE && t.Value === PURPOSE_RESTORED) ? 'restored' : 'original';
+}
+
+/** The alert: the restore's SNS summary says it failed (and the RestoreUnsuccessful alarm fires, see the stack test). */
+function expectFailureAlert(): void {
+  const published = snsMock.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Subject));
+  expect(published).toEqual([expect.stringMatching(/restore failed/)]);
+}
+
+describe('cutover failure points: each ends with an instance holding the production name, and an alert', () => {
+  it('the source rename fails after RDS applied it (lost response): rolls back, the original has its name again', async () => {
+    fake.renameErrorsAfterApplying.set(SOURCE, fault('InternalFailure'));
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InternalFailure');
+    expect(result.states).toEqual(expect.arrayContaining(['RenameSource', 'RollBackSourceName', 'MarkFailed']));
+    expect(result.states).not.toContain('RenameTarget');
+    expect(holder()).toBe('original');
+    expect(fake.instances.has(preRestoreId(result))).toBe(false);
+    expectFailureAlert();
+  });
+
+  it('the source rename is refused: nothing to roll back, the original keeps its name', async () => {
+    fake.renameErrors.set(SOURCE, fault('InvalidDBInstanceStateFault'));
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.error).toBe('InvalidDBInstanceStateFault');
+    expect(result.states).toContain('RollBackSourceName');
+    expect(holder()).toBe('original');
+    expectFailureAlert();
+  });
+
+  it('the target rename fails: the original is renamed back', async () => {
+    fake.renameErrors.set(TARGET, fault('InvalidDBInstanceStateFault'));
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.error).toBe('InvalidDBInstanceStateFault');
+    expect(holder()).toBe('original');
+    expect(fake.instances.has(TARGET)).toBe(true);
+    const rolledBack = result.visits.find((v) => v.name === 'RollBackSourceName')!.output as {
+      rollBack: { holder: string };
+    };
+    expect(rolledBack.rollBack.holder).toBe('original');
+    expectFailureAlert();
+  });
+
+  it('the target rename never completes in time: the roll-back waits, and the restored instance keeps the name it got', async () => {
+    fake.renameStatuses = ['renaming', 'renaming', 'renaming', 'available'];
+    // Every look at the renamed target comes after the rename wait (30 minutes) has passed.
+    const result = await runRestore(CUTOVER_INPUT, { renameCheckNow: () => new Date(Date.now() + 31 * 60_000) });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RestoreTimedOut');
+    expect(result.states).toEqual(expect.arrayContaining(['TargetRenamedTimedOut', 'RollBackSourceName']));
+    // It waited (NameNotSettled while the name was renaming) instead of renaming the original into a taken name.
+    expect(result.retries.filter((r) => r === 'RollBackSourceName').length).toBeGreaterThan(0);
+    expect(holder()).toBe('restored');
+    expect(fake.instances.has(preRestoreId(result))).toBe(true);
+    expectFailureAlert();
+  });
+
+  it('the roll-back finds the name taken: it retries until the name is free, then renames the original back', async () => {
+    fake.renameErrors.set(TARGET, fault('InvalidDBInstanceStateFault'));
+    // RDS refuses the first two renames back: the name is still taken (as while another rename settles).
+    fake.renameErrorsOnce.set(`${SOURCE}-pre-restore-`, [
+      fault('DBInstanceAlreadyExistsFault'),
+      fault('DBInstanceAlreadyExistsFault'),
+    ]);
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.status).toBe('FAILED');
+    const renamesBack = fake.callsOf('Modify').filter((c) => c.NewDBInstanceIdentifier === SOURCE);
+    expect(renamesBack.length).toBeGreaterThanOrEqual(3);
+    expect(result.retries.filter((r) => r === 'RollBackSourceName').length).toBeGreaterThanOrEqual(2);
+    expect(holder()).toBe('original');
+    expectFailureAlert();
+  });
+
+  it('measures the window without a production endpoint: from the source rename to the target answering by its name', async () => {
+    const result = await runRestore(CUTOVER_INPUT);
+    expect(result.status).toBe('SUCCEEDED');
+    const from = result.states.indexOf('RenameSource');
+    const to = result.states.lastIndexOf('CheckTargetRenamed');
+    const polls = result.states.slice(from, to + 1).filter((s) => s.startsWith('WaitFor')).length;
+    const pollSeconds = config.drill.pollSeconds;
+    // With RDS taking one look per rename here, the name is missing for the polls below plus RDS's rename time.
+    console.info(`window without a production endpoint: ${polls} polls of ${pollSeconds} s = ${polls * pollSeconds} s`);
+    // Two looks per rename (wait, renaming; wait, available): the window is 4 polls plus what RDS itself takes.
+    expect(polls).toBe(4);
+  });
+});
+
+describe('roll-back after an aborted or timed-out restore (the EventBridge rule starts this machine)', () => {
+  let rollBackDefinition: StateMachineDefinition;
+  beforeAll(() => {
+    rollBackDefinition = definitionFrom(templateOf('dev', 'recovery'), 'RestoreRollBackStateMachine');
+  });
+  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:aborted-1`;
+  const run = () => {
+    const rds = new RDSClient({ region: REGION });
+    const sfn = new SFNClient({ region: REGION });
+    return runExecution(
+      rollBackDefinition,
+      {
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { executionArn, status: 'ABORTED', stateMachineArn: STATE_MACHINE_ARN },
+      },
+      {
+        executionName: `rollback-${++runs}`,
+        startTime: new Date().toISOString(),
+        stateMachineName: `${MACHINE}-rollback`,
+        handlers: {
+          RollBackEndedCutover: (e: unknown) => cutover(e, cutoverConfig, { rds, sfn, now: () => new Date() }),
+        },
+      },
+    );
+  };
+
+  it('renames the original back when the execution was aborted between the two renames', async () => {
+    describeExecutionAs(CUTOVER_INPUT, 'ABORTED');
+    execution.startDate = new Date(START_TIME);
+    const aside = `${SOURCE}-pre-restore-202611260540`;
+    await new RDSClient({ region: REGION }).send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: SOURCE,
+        NewDBInstanceIdentifier: aside,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(holder()).toBe('nobody');
+    const result = await run();
+    expect(result.error, result.cause).toBeUndefined();
+    expect(result.states.at(-1)).toBe('ProductionNameHeld');
+    expect(holder()).toBe('original');
+  });
+
+  it('renames nothing for an aborted restore that asked for no cutover', async () => {
+    describeExecutionAs({ sourceInstanceId: SOURCE, restoreTime: 'latest', targetInstanceId: TARGET }, 'ABORTED');
+    const result = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('refuses an execution of another state machine, and fails (alarmed) without renaming', async () => {
+    describeExecutionAs(CUTOVER_INPUT, 'ABORTED');
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      stateMachineArn: `${STATE_MACHINE_ARN}-other`,
+      status: 'ABORTED',
+      input: JSON.stringify(CUTOVER_INPUT),
+      startDate: new Date(),
+    });
+    const result = await run();
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('NotCalledByRestore');
+    expect(result.retries).toEqual([]);
+    expect(fake.mutations()).toEqual([]);
   });
 });
 
@@ -413,18 +608,65 @@ describe('restore input validation: every bad input fails before anything is cre
       'InvalidInput',
       /cutover.confirmSourceInstanceId = "authdb-prod"; allowed: exactly the source instance id \(authdb-dev\)/,
     ],
+    ...findingNineCases(),
   ];
+
+  it('has at least 60 bad inputs, each with its own expected message', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(cases.map(([name]) => name)).size).toBe(cases.length);
+  });
+
+  it('takes the restorable window from the automated backup of this instance (DbiResourceId), not the first listed', async () => {
+    // A retained backup of an earlier instance of the same name, listed first, with a window this one never had.
+    fake.automatedBackups = [
+      {
+        DBInstanceIdentifier: SOURCE,
+        DbiResourceId: 'db-DELETED-EARLIER',
+        Status: 'retained',
+        RestoreWindow: { EarliestTime: daysAgo(30), LatestTime: daysAgo(20) },
+      },
+      {
+        DBInstanceIdentifier: SOURCE,
+        DbiResourceId: `db-${SOURCE.toUpperCase()}`,
+        Status: 'active',
+        RestoreWindow: { EarliestTime: daysAgo(2), LatestTime: new Date() },
+      },
+    ];
+    const result = await runRestore({ ...valid, restoreTime: daysAgo(25).toISOString() });
+    expect(result.error).toBe('RecoveryPointOutsideWindow');
+    expect(result.cause).toMatch(/outside the restorable window; allowed: from \S+ to \S+/);
+    expect(Date.parse(/allowed: from (\S+)/.exec(result.cause!)![1]!)).toBeGreaterThan(daysAgo(3).getTime());
+    expect(fake.callsOf('DescribeAutomatedBackups')).toEqual([{ DbiResourceId: `db-${SOURCE.toUpperCase()}` }]);
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('accepts a cutover to an old point when the data loss is acknowledged with at least its age', async () => {
+    const execution = {
+      Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:ack`,
+      Name: 'ack',
+      StartTime: new Date().toISOString(),
+    };
+    const rds = new RDSClient({ region: REGION });
+    const input = { ...valid, restoreTime: minutesAgo(180), cutover: { confirmSourceInstanceId: SOURCE } };
+    const validate = (acceptDataLossHours: number) =>
+      validateRestore(
+        { input: { ...input, cutover: { ...input.cutover, acceptDataLossHours } }, execution },
+        validateConfig,
+        {
+          rds,
+          now: () => new Date(),
+        },
+      );
+    await expect(validate(3.1)).resolves.toMatchObject({
+      cutover: true,
+      restoreTime: input.restoreTime,
+    });
+    await expect(validate(2.9)).rejects.toThrow(/acceptDataLossHours = 2.9; allowed: at least 3/);
+  });
 
   it.each(cases)('rejects %s', async (_, input, error, cause) => {
     fake.addInstance('authdb-dev-restored-0', {});
-    fake.snapshots = [
-      {
-        DBSnapshotIdentifier: 'other-snap',
-        DBInstanceIdentifier: 'someone-else',
-        Status: 'available',
-        SnapshotCreateTime: new Date(),
-      },
-    ];
+    fake.snapshots = FIXTURE_SNAPSHOTS();
     const result = await runRestore(input);
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe(error);
@@ -433,3 +675,363 @@ describe('restore input validation: every bad input fails before anything is cre
     expect(fake.mutations()).toEqual([]);
   });
 });
+
+const rdsArnOf = (name: string, region = REGION, account = ACCOUNT, partition = 'aws') =>
+  `arn:${partition}:rds:${region}:${account}:snapshot:${name}`;
+const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
+/** Snapshots every bad-input case can refer to. */
+const FIXTURE_SNAPSHOTS = () => [
+  {
+    DBSnapshotIdentifier: 'other-snap',
+    DBInstanceIdentifier: 'someone-else',
+    Status: 'available',
+    SnapshotCreateTime: new Date(),
+  },
+  {
+    DBSnapshotIdentifier: 'authdb-dev-creating',
+    DBInstanceIdentifier: SOURCE,
+    Status: 'creating',
+    SnapshotCreateTime: new Date(),
+  },
+  {
+    DBSnapshotIdentifier: 'authdb-dev-old',
+    DBSnapshotArn: rdsArnOf('authdb-dev-old'),
+    DBInstanceIdentifier: SOURCE,
+    SnapshotType: 'manual',
+    Status: 'available',
+    SnapshotCreateTime: daysAgo(180),
+  },
+  {
+    DBSnapshotIdentifier: 'awsbackup:job-old',
+    DBSnapshotArn: rdsArnOf('awsbackup:job-old'),
+    DBInstanceIdentifier: SOURCE,
+    SnapshotType: 'awsbackup',
+    Status: 'available',
+    SnapshotCreateTime: daysAgo(10),
+  },
+  {
+    DBSnapshotIdentifier: 'awsbackup:job-other',
+    DBSnapshotArn: rdsArnOf('awsbackup:job-other'),
+    DBInstanceIdentifier: 'someone-else',
+    SnapshotType: 'awsbackup',
+    Status: 'available',
+    SnapshotCreateTime: daysAgo(1),
+  },
+];
+
+/** Issue 8, finding 9: the inputs that got through, and more of every kind. */
+function findingNineCases(): [string, Record<string, unknown>, string, RegExp][] {
+  const valid = { sourceInstanceId: SOURCE, restoreTime: 'latest', targetInstanceId: TARGET };
+  const point = (arn: string) => ({ sourceInstanceId: SOURCE, recoveryPointArn: arn, targetInstanceId: TARGET });
+  const snapshot = (id: string) => ({ sourceInstanceId: SOURCE, snapshotIdentifier: id, targetInstanceId: TARGET });
+  const confirm = { confirmSourceInstanceId: SOURCE };
+  const long = 'x'.repeat(10_000);
+  /** A repeated value is cut to 80 characters and its full length said: never a run of more than 80 x. */
+  const capped = (field: string) =>
+    new RegExp(`^(?!.*x{81})Invalid restore input: (.*; )?${field} = "x{79}…\\(10002 characters\\)`);
+  return [
+    [
+      'a recovery point of another account',
+      point(rdsArnOf('awsbackup:job-1', REGION, '999999999999')),
+      'InvalidInput',
+      /recoveryPointArn = ".*" is of account 999999999999; allowed: an RDS snapshot of partition aws, region ap-northeast-2, account 111111111111/,
+    ],
+    [
+      'a recovery point of another region',
+      point(rdsArnOf('awsbackup:job-1', 'us-east-1')),
+      'InvalidInput',
+      /is of region us-east-1; allowed: an RDS snapshot of partition aws, region ap-northeast-2/,
+    ],
+    [
+      'a recovery point of another partition',
+      point(rdsArnOf('awsbackup:job-1', 'cn-north-1', ACCOUNT, 'aws-cn')),
+      'InvalidInput',
+      /is of partition aws-cn, region cn-north-1; allowed/,
+    ],
+    [
+      'a recovery point of the GovCloud partition',
+      point(rdsArnOf('awsbackup:job-1', 'us-gov-west-1', ACCOUNT, 'aws-us-gov')),
+      'InvalidInput',
+      /is of partition aws-us-gov, region us-gov-west-1/,
+    ],
+    [
+      'a recovery point of another account and region',
+      point(rdsArnOf('awsbackup:job-1', 'eu-west-1', '222222222222')),
+      'InvalidInput',
+      /is of region eu-west-1, account 222222222222/,
+    ],
+    [
+      'a manual snapshot as recovery point',
+      point(rdsArnOf('authdb-dev-old')),
+      'InvalidInput',
+      /recoveryPointArn = ".*authdb-dev-old"; allowed: an AWS Backup recovery point .*a manual or automated snapshot goes in snapshotIdentifier/,
+    ],
+    [
+      'an automated snapshot as recovery point',
+      point(rdsArnOf('rds:authdb-dev-2026-11-25-18-00')),
+      'InvalidInput',
+      /allowed: an AWS Backup recovery point/,
+    ],
+    [
+      'a cluster snapshot as recovery point',
+      point(`arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:awsbackup:job-1`),
+      'InvalidInput',
+      /allowed: the ARN of an RDS recovery point/,
+    ],
+    [
+      'a DynamoDB recovery point',
+      point(`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t/backup/1`),
+      'InvalidInput',
+      /not of dynamodb/,
+    ],
+    [
+      'a recovery point ARN with a space',
+      point(` ${rdsArnOf('awsbackup:job-1')}`),
+      'InvalidInput',
+      /allowed: the ARN of an RDS recovery point/,
+    ],
+    ['an empty recovery point', point(''), 'InvalidInput', /recoveryPointArn = ""/],
+    [
+      'a recovery point of another instance',
+      point(rdsArnOf('awsbackup:job-other')),
+      'SnapshotNotFound',
+      /is of someone-else; allowed: a snapshot of authdb-dev/,
+    ],
+    [
+      'a snapshot ARN of another account',
+      snapshot(rdsArnOf('authdb-dev-old', REGION, '999999999999')),
+      'InvalidInput',
+      /snapshotIdentifier = ".*" is of account 999999999999/,
+    ],
+    [
+      'a snapshot ARN of another region',
+      snapshot(rdsArnOf('authdb-dev-old', 'ap-southeast-1')),
+      'InvalidInput',
+      /snapshotIdentifier = ".*" is of region ap-southeast-1/,
+    ],
+    [
+      'a snapshot that is not available yet',
+      snapshot('authdb-dev-creating'),
+      'SnapshotNotFound',
+      /authdb-dev-creating is creating; allowed: available/,
+    ],
+    [
+      'a snapshot id with an underscore',
+      snapshot('snap_1'),
+      'InvalidInput',
+      /snapshotIdentifier = "snap_1"; allowed: an RDS snapshot identifier/,
+    ],
+    [
+      'a snapshot id starting with a digit',
+      snapshot('1snap'),
+      'InvalidInput',
+      /snapshotIdentifier = "1snap"; allowed: an RDS snapshot identifier/,
+    ],
+    [
+      'an empty snapshot id',
+      snapshot(''),
+      'InvalidInput',
+      /snapshotIdentifier = ""; allowed: an RDS snapshot identifier/,
+    ],
+    [
+      'a cutover to a point 3 hours old without acknowledgement',
+      { ...valid, restoreTime: minutesAgo(180), cutover: confirm },
+      'DataLossNotAcknowledged',
+      /cutover.acceptDataLossHours = missing; allowed: at least 3(\.1)? \(the recovery point \S+ is 3(\.1)? hours old, more than the 1 hours dev cuts over to without acknowledgement/,
+    ],
+    [
+      'a cutover to a point 3 hours old acknowledging 2 hours',
+      { ...valid, restoreTime: minutesAgo(180), cutover: { ...confirm, acceptDataLossHours: 2 } },
+      'DataLossNotAcknowledged',
+      /cutover.acceptDataLossHours = 2; allowed: at least 3/,
+    ],
+    [
+      'a cutover to a 180-day-old snapshot without acknowledgement',
+      { ...snapshot('authdb-dev-old'), cutover: confirm },
+      'DataLossNotAcknowledged',
+      /allowed: at least 4320(\.1)? \(the recovery point \S+ is 4320(\.1)? hours old/,
+    ],
+    [
+      'a cutover to a 10-day-old recovery point without acknowledgement',
+      { ...point(rdsArnOf('awsbackup:job-old')), cutover: confirm },
+      'DataLossNotAcknowledged',
+      /allowed: at least 240(\.1)? /,
+    ],
+    [
+      'a negative data-loss acknowledgement',
+      { ...valid, cutover: { ...confirm, acceptDataLossHours: -1 } },
+      'InvalidInput',
+      /cutover.acceptDataLossHours = -1; allowed: a positive number of hours/,
+    ],
+    [
+      'a data-loss acknowledgement in words',
+      { ...valid, cutover: { ...confirm, acceptDataLossHours: 'all' } },
+      'InvalidInput',
+      /cutover.acceptDataLossHours = "all"/,
+    ],
+    [
+      'a data-loss acknowledgement beyond a year',
+      { ...valid, cutover: { ...confirm, acceptDataLossHours: 10_000 } },
+      'InvalidInput',
+      /cutover.acceptDataLossHours = 10000; allowed: at most 8784 hours/,
+    ],
+    ['a 10,000-character target id', { ...valid, targetInstanceId: long }, 'InvalidInput', capped('targetInstanceId')],
+    ['a 10,000-character time', { ...valid, restoreTime: long }, 'InvalidInput', capped('restoreTime')],
+    ['a 10,000-character source id', { ...valid, sourceInstanceId: long }, 'InvalidInput', capped('sourceInstanceId')],
+    ['a 10,000-character instance class', { ...valid, instanceClass: long }, 'InvalidInput', capped('instanceClass')],
+    ['a 10,000-character snapshot id', snapshot(long), 'InvalidInput', capped('snapshotIdentifier')],
+    [
+      'a 10,000-character field name',
+      { ...valid, [long]: 1 },
+      'InvalidInput',
+      /^Invalid restore input: x{80}…: unknown field\(s\); allowed: only the documented fields$/,
+    ],
+    [
+      'a source ending with a hyphen',
+      { ...valid, sourceInstanceId: 'authdb-dev-' },
+      'InvalidInput',
+      /sourceInstanceId = "authdb-dev-"; allowed: lowercase letters/,
+    ],
+    ['a time given as true', { ...valid, restoreTime: true }, 'InvalidInput', /restoreTime = true/],
+    [
+      'a recovery point with a trailing newline',
+      point(`${rdsArnOf('awsbackup:job-1')}\n`),
+      'InvalidInput',
+      /allowed: the ARN of an RDS recovery point/,
+    ],
+    [
+      'a missing source',
+      { restoreTime: 'latest', targetInstanceId: TARGET },
+      'InvalidInput',
+      /sourceInstanceId = missing/,
+    ],
+    ['a numeric source', { ...valid, sourceInstanceId: 42 }, 'InvalidInput', /sourceInstanceId = 42/],
+    [
+      'an upper-case source',
+      { ...valid, sourceInstanceId: 'AUTHDB-DEV' },
+      'InvalidInput',
+      /sourceInstanceId = "AUTHDB-DEV"; allowed: lowercase letters/,
+    ],
+    [
+      'a drill scratch instance as source',
+      {
+        ...valid,
+        sourceInstanceId: 'drill-202611260455-1a2b3c4d',
+        targetInstanceId: 'drill-202611260455-1a2b3c4d-restored-1',
+      },
+      'InvalidInput',
+      /sourceInstanceId = "drill-202611260455-1a2b3c4d"; allowed: authdb-dev/,
+    ],
+    [
+      'a time as epoch milliseconds',
+      { ...valid, restoreTime: 1_764_130_000_000 },
+      'InvalidInput',
+      /restoreTime = 1764130000000/,
+    ],
+    [
+      'a date without time',
+      { ...valid, restoreTime: '2026-11-26' },
+      'InvalidInput',
+      /restoreTime = "2026-11-26"; allowed: an ISO-8601 time with a zone/,
+    ],
+    [
+      'a time with month 13',
+      { ...valid, restoreTime: '2026-13-01T00:00:00Z' },
+      'InvalidInput',
+      /restoreTime = "2026-13-01T00:00:00Z"/,
+    ],
+    ['an empty time', { ...valid, restoreTime: '' }, 'InvalidInput', /restoreTime = ""; allowed: an ISO-8601 time/],
+    ['"LATEST" in capitals', { ...valid, restoreTime: 'LATEST' }, 'InvalidInput', /restoreTime = "LATEST"/],
+    [
+      'a time in the year 9999',
+      { ...valid, restoreTime: '9999-01-01T00:00:00Z' },
+      'RecoveryPointOutsideWindow',
+      /restoreTime = "9999-01-01T00:00:00.000Z" is outside the restorable window/,
+    ],
+    [
+      'a target id ending with a hyphen',
+      { ...valid, targetInstanceId: 'authdb-dev-restored-' },
+      'InvalidInput',
+      /targetInstanceId = "authdb-dev-restored-"; allowed: lowercase letters/,
+    ],
+    [
+      'a target id starting with a digit',
+      { ...valid, targetInstanceId: '1authdb-dev-restored' },
+      'InvalidInput',
+      /targetInstanceId = "1authdb-dev-restored"; allowed: lowercase letters/,
+    ],
+    [
+      'an empty target id',
+      { ...valid, targetInstanceId: '' },
+      'InvalidInput',
+      /targetInstanceId = ""; allowed: lowercase letters/,
+    ],
+    [
+      'a target id with a space',
+      { ...valid, targetInstanceId: 'authdb-dev-restored 1' },
+      'InvalidInput',
+      /targetInstanceId = "authdb-dev-restored 1"/,
+    ],
+    [
+      'a target id with capitals',
+      { ...valid, targetInstanceId: 'authdb-dev-Restored-1' },
+      'InvalidInput',
+      /targetInstanceId = "authdb-dev-Restored-1"/,
+    ],
+    [
+      'a target named like the pre-restore source',
+      { ...valid, targetInstanceId: 'authdb-dev-pre-restore-202611260540' },
+      'InvalidInput',
+      /allowed: a new identifier starting with authdb-dev-restored/,
+    ],
+    [
+      'an instance class without db.',
+      { ...valid, instanceClass: 'r6g.large' },
+      'InvalidInput',
+      /instanceClass = "r6g.large"; allowed: an RDS instance class/,
+    ],
+    [
+      'an empty instance class',
+      { ...valid, instanceClass: '' },
+      'InvalidInput',
+      /instanceClass = ""; allowed: an RDS instance class/,
+    ],
+    [
+      'an instance class of another family',
+      { ...valid, instanceClass: 'db.m5.large' },
+      'InvalidInput',
+      /instanceClass = "db.m5.large"; allowed: db.t4g.medium, db.r6g.large, db.r6g.xlarge/,
+    ],
+    [
+      'all three recovery points',
+      { ...valid, snapshotIdentifier: 'x', recoveryPointArn: rdsArnOf('awsbackup:job-1') },
+      'InvalidInput',
+      /allowed: exactly one of restoreTime, snapshotIdentifier or recoveryPointArn/,
+    ],
+    [
+      'a time and a recovery point',
+      { ...valid, recoveryPointArn: rdsArnOf('awsbackup:job-1') },
+      'InvalidInput',
+      /recoveryPointArn = .*allowed: exactly one of restoreTime/,
+    ],
+    ['a cutover given as true', { ...valid, cutover: true }, 'InvalidInput', /cutover = true/],
+    [
+      'a cutover without confirmation',
+      { ...valid, cutover: {} },
+      'InvalidInput',
+      /cutover.confirmSourceInstanceId = missing/,
+    ],
+    [
+      'a cutover with an unknown field',
+      { ...valid, cutover: { ...confirm, force: true } },
+      'InvalidInput',
+      /cutover.force: unknown field/,
+    ],
+    [
+      'a cutover confirmed in capitals',
+      { ...valid, cutover: { confirmSourceInstanceId: 'AUTHDB-DEV' } },
+      'InvalidInput',
+      /cutover.confirmSourceInstanceId = "AUTHDB-DEV"; allowed: exactly the source instance id \(authdb-dev\)/,
+    ],
+  ];
+}
