@@ -68,6 +68,11 @@ export interface EncryptionKeyProps {
    * @default - any path: IAM policies in the account decide who may use the key
    */
   readonly useOnlyVia?: string[];
+  /**
+   * A multi-Region primary key (its replicas are created elsewhere with `keyPolicyFor`): the account may then also
+   * replicate it. @default false
+   */
+  readonly multiRegion?: boolean;
 }
 
 /**
@@ -82,68 +87,6 @@ export class EncryptionKey extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    const { breakGlassRole, deploymentRole } = props.administration;
-    const breakGlass = breakGlassRole.roleArn;
-    const account = new iam.AccountRootPrincipal();
-    const useConditions: Record<string, Record<string, unknown>> = {
-      StringEquals: {
-        'kms:CallerAccount': stack.account,
-        ...(props.useOnlyVia && {
-          'kms:ViaService': props.useOnlyVia.map((service) => `${service}.${stack.region}.amazonaws.com`),
-        }),
-      },
-    };
-    const policy = new iam.PolicyDocument({
-      statements: [
-        // The account administers the key through IAM, but only the actions named: no kms:* for the root.
-        new iam.PolicyStatement({
-          sid: 'AllowKeyAdministrationThroughIam',
-          principals: [account],
-          actions: [...KEY_ADMINISTRATION_ACTIONS],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: props.useOnlyVia ? 'AllowUseThroughNamedServicesInThisAccount' : 'AllowUseThroughIamInThisAccount',
-          principals: [account],
-          actions: [...KEY_USE_ACTIONS],
-          resources: ['*'],
-          conditions: useConditions,
-        }),
-        // aws:PrincipalArn is the role's ARN for each of its sessions, and does not change when a deleted role is
-        // re-created under the same name: no principal id to go stale, no role that must exist first.
-        new iam.PolicyStatement({
-          sid: 'DenyKeyDestructionExceptBreakGlass',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: [...KEY_DESTRUCTION_ACTIONS],
-          resources: ['*'],
-          conditions: { ArnNotEquals: { 'aws:PrincipalArn': breakGlass } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'DenyPolicyChangeExceptBreakGlassAndDeployment',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['kms:PutKeyPolicy'],
-          resources: ['*'],
-          conditions: { ArnNotEquals: { 'aws:PrincipalArn': [breakGlass, deploymentRole.roleArn] } },
-        }),
-        // A grant is a second, policy-free path to the key: only AWS services may create them (for the resources they
-        // encrypt, on behalf of a caller allowed above), the break-glass role otherwise. IfExists: a direct CreateGrant
-        // may carry no GrantIsForAWSResource key at all.
-        new iam.PolicyStatement({
-          sid: 'DenyGrantsExceptForAwsResourcesAndBreakGlass',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['kms:CreateGrant'],
-          resources: ['*'],
-          conditions: {
-            ArnNotEquals: { 'aws:PrincipalArn': breakGlass },
-            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false' },
-          },
-        }),
-      ],
-    });
     this.key = new kms.Key(this, 'Resource', {
       alias: `alias/${props.alias}`,
       description: props.description,
@@ -151,7 +94,84 @@ export class EncryptionKey extends Construct {
       rotationPeriod: Duration.days(365),
       removalPolicy: RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
-      policy,
+      multiRegion: props.multiRegion,
+      policy: keyPolicyFor(Stack.of(this), props),
     });
   }
+}
+
+/**
+ * The policy of every key of this app (also of multi-Region replica keys, which take a policy of their own): the
+ * account administers through IAM without the destructive calls, uses the key (through the named services only, if
+ * any), and only the break-glass role may destroy it, re-write its policy (also the deployment role) or grant on it.
+ */
+export function keyPolicyFor(
+  stack: Stack,
+  props: Pick<EncryptionKeyProps, 'administration' | 'useOnlyVia' | 'multiRegion'>,
+): iam.PolicyDocument {
+  const { breakGlassRole, deploymentRole } = props.administration;
+  const breakGlass = breakGlassRole.roleArn;
+  const account = new iam.AccountRootPrincipal();
+  const useConditions: Record<string, Record<string, unknown>> = {
+    StringEquals: {
+      'kms:CallerAccount': stack.account,
+      ...(props.useOnlyVia && {
+        'kms:ViaService': props.useOnlyVia.map((service) => `${service}.${stack.region}.amazonaws.com`),
+      }),
+    },
+  };
+  const policy = new iam.PolicyDocument({
+    statements: [
+      // The account administers the key through IAM, but only the actions named: no kms:* for the root.
+      new iam.PolicyStatement({
+        sid: 'AllowKeyAdministrationThroughIam',
+        principals: [account],
+        actions: [
+          ...KEY_ADMINISTRATION_ACTIONS,
+          ...(props.multiRegion ? ['kms:ReplicateKey', 'kms:UpdatePrimaryRegion'] : []),
+        ],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: props.useOnlyVia ? 'AllowUseThroughNamedServicesInThisAccount' : 'AllowUseThroughIamInThisAccount',
+        principals: [account],
+        actions: [...KEY_USE_ACTIONS],
+        resources: ['*'],
+        conditions: useConditions,
+      }),
+      // aws:PrincipalArn is the role's ARN for each of its sessions, and does not change when a deleted role is
+      // re-created under the same name: no principal id to go stale, no role that must exist first.
+      new iam.PolicyStatement({
+        sid: 'DenyKeyDestructionExceptBreakGlass',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...KEY_DESTRUCTION_ACTIONS],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': breakGlass } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'DenyPolicyChangeExceptBreakGlassAndDeployment',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:PutKeyPolicy'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [breakGlass, deploymentRole.roleArn] } },
+      }),
+      // A grant is a second, policy-free path to the key: only AWS services may create them (for the resources they
+      // encrypt, on behalf of a caller allowed above), the break-glass role otherwise. IfExists: a direct CreateGrant
+      // may carry no GrantIsForAWSResource key at all.
+      new iam.PolicyStatement({
+        sid: 'DenyGrantsExceptForAwsResourcesAndBreakGlass',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': breakGlass },
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false' },
+        },
+      }),
+    ],
+  });
+  return policy;
 }

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EncryptionKey } from './encryption-key.js';
+import { EncryptionKey, type KeyAdministration } from './encryption-key.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 
 export interface LogicalBackupBucketProps {
@@ -12,6 +12,8 @@ export interface LogicalBackupBucketProps {
   /** Alias of the bucket's own key, without `alias/`. */
   readonly keyAlias: string;
   readonly description: string;
+  /** The break-glass and deployment roles, the only principals exempt from the key policy's denies. */
+  readonly keyAdministration: KeyAdministration;
   readonly lockMode: 'GOVERNANCE' | 'COMPLIANCE';
   /** How long every object version is locked. */
   readonly lockRetention: Duration;
@@ -35,7 +37,11 @@ export class LogicalBackupBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: LogicalBackupBucketProps) {
     super(scope, id);
-    this.key = new EncryptionKey(this, 'Key', { alias: props.keyAlias, description: props.description }).key;
+    this.key = new EncryptionKey(this, 'Key', {
+      alias: props.keyAlias,
+      description: props.description,
+      administration: props.keyAdministration,
+    }).key;
 
     // S3 delivers server access logs only to a bucket with S3-managed encryption.
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {

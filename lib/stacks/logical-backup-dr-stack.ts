@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import { Duration } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
+import { EncryptionKey } from '../constructs/encryption-key.js';
 import { LogicalBackupBucket } from '../constructs/logical-backup-bucket.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
@@ -18,20 +19,17 @@ export class LogicalBackupDrStack extends EnvironmentStack {
     super(scope, id, props);
     const { config } = props;
     const l = config.logicalBackup;
-    // Not EncryptionKey: that construct makes single-Region keys. Same rotation, retention and deletion window.
-    this.dumpKey = new kms.Key(this, 'DumpKey', {
-      alias: `alias/authdb-dr/${config.name}/logical-dumps`,
+    this.dumpKey = new EncryptionKey(this, 'DumpKey', {
+      alias: `authdb-dr/${config.name}/logical-dumps`,
       description: `authdb ${config.name}: wraps the data keys of logical dump archives (multi-Region primary)`,
+      administration: this.keyAdministration,
       multiRegion: true,
-      enableKeyRotation: true,
-      rotationPeriod: Duration.days(365),
-      removalPolicy: RemovalPolicy.RETAIN,
-      pendingWindow: Duration.days(30),
-    });
+    }).key;
     const replica = new LogicalBackupBucket(this, 'Dumps', {
       bucketName: dumpBucketName(config.name, this.account, this.region),
       keyAlias: `authdb-dr/${config.name}/logical-dump-replica-bucket`,
       description: `authdb ${config.name}: replica bucket of the logical dumps (${config.drRegion})`,
+      keyAdministration: this.keyAdministration,
       lockMode: l.objectLockMode,
       lockRetention: Duration.days(l.retentionDays),
       standardFor: Duration.days(l.standardDays),

@@ -1,12 +1,12 @@
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
 import type { AuthDatabase } from '../constructs/auth-database.js';
+import { keyPolicyFor } from '../constructs/encryption-key.js';
 import { LogicalBackupAlarms } from '../constructs/logical-backup-alarms.js';
 import { LogicalBackupBucket } from '../constructs/logical-backup-bucket.js';
 import { LogicalBackupJob } from '../constructs/logical-backup-job.js';
@@ -43,16 +43,8 @@ export class LogicalBackupStack extends EnvironmentStack {
       primaryKeyArn: props.drDumpKey.keyArn,
       description: `authdb ${config.name}: wraps the data keys of logical dump archives (replica in ${this.region})`,
       pendingWindowInDays: 30,
-      keyPolicy: new iam.PolicyDocument({
-        statements: [
-          new iam.PolicyStatement({
-            // The account's IAM policies decide, as for every key CDK creates.
-            principals: [new iam.AccountRootPrincipal()],
-            actions: ['kms:*'],
-            resources: ['*'],
-          }),
-        ],
-      }),
+      // A replica key has a policy of its own: the same separation of administration from use as every key here.
+      keyPolicy: keyPolicyFor(this, { administration: this.keyAdministration }),
     });
     replicaKey.applyRemovalPolicy(RemovalPolicy.RETAIN);
     this.dumpKey = kms.Key.fromKeyArn(this, 'DumpKeyReplica', replicaKey.attrArn);
@@ -61,6 +53,7 @@ export class LogicalBackupStack extends EnvironmentStack {
       bucketName: dumpBucketName(config.name, this.account, this.region),
       keyAlias: `authdb-dr/${config.name}/logical-dump-bucket`,
       description: `authdb ${config.name}: bucket of the logical dumps (${config.primaryRegion})`,
+      keyAdministration: this.keyAdministration,
       lockMode: l.objectLockMode,
       lockRetention: Duration.days(l.retentionDays),
       standardFor: Duration.days(l.standardDays),

@@ -26,6 +26,8 @@ interface KeyUnderTest {
   where: 'primary' | 'dr';
   /** Services through which alone the account may use the key; undefined = any path (IAM decides). */
   onlyVia?: string[];
+  /** A multi-Region replica is its own resource type, with its own policy. */
+  type?: 'AWS::KMS::ReplicaKey';
 }
 
 const KEYS: KeyUnderTest[] = [
@@ -35,7 +37,12 @@ const KEYS: KeyUnderTest[] = [
   { stack: 'backup', prefix: 'VaultKey', where: 'primary', onlyVia: ['backup'] },
   { stack: 'backup', prefix: 'AlertsKey', where: 'primary' },
   { stack: 'backup', prefix: 'AuditReportKey', where: 'primary' },
+  { stack: 'logicalBackup', prefix: 'DumpsKey', where: 'primary' },
+  { stack: 'logicalBackupDr', prefix: 'DumpsKey', where: 'dr' },
+  { stack: 'logicalBackupDr', prefix: 'DumpKey', where: 'dr' },
+  { stack: 'logicalBackup', prefix: 'DumpKey', where: 'primary', type: 'AWS::KMS::ReplicaKey' },
 ];
+const KEY_TYPES = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'];
 const DESTROY = ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy'];
 
 describe.each(['dev', 'staging', 'prod'] as const)('KMS key policies (%s)', (env) => {
@@ -58,9 +65,11 @@ describe.each(['dev', 'staging', 'prod'] as const)('KMS key policies (%s)', (env
     drRegion: templateOf(env, 'drRegion'),
     backup: templateOf(env, 'backup'),
     recovery: templateOf(env, 'recovery'),
+    logicalBackup: templateOf(env, 'logicalBackup'),
+    logicalBackupDr: templateOf(env, 'logicalBackupDr'),
   });
-  const keyIdIn = (template: Template, prefix: string) => {
-    const ids = Object.keys(template.findResources('AWS::KMS::Key')).filter((id) => id.startsWith(prefix));
+  const keyIdIn = (template: Template, prefix: string, type = 'AWS::KMS::Key') => {
+    const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
     expect(ids, prefix).toHaveLength(1);
     return ids[0]!;
   };
@@ -74,13 +83,18 @@ describe.each(['dev', 'staging', 'prod'] as const)('KMS key policies (%s)', (env
     for (const key of KEYS) {
       const template = t[key.stack];
       const where = { account, region: regionOf(key.where) };
-      policies.set(key.prefix, resolvedProperty(template, keyIdIn(template, key.prefix), 'KeyPolicy', where));
+      policies.set(
+        `${key.stack}/${key.prefix}`,
+        resolvedProperty(template, keyIdIn(template, key.prefix, key.type), 'KeyPolicy', where),
+      );
     }
   });
 
-  it('covers every key of the environment: six, none outside this list', () => {
+  it('covers every key of the environment: ten, none outside this list', () => {
     const all = Object.entries(templates()).flatMap(([stack, template]) =>
-      Object.keys(template.findResources('AWS::KMS::Key')).map((id) => `${stack}/${id.slice(0, -8)}`),
+      KEY_TYPES.flatMap((type) => Object.keys(template.findResources(type))).map(
+        (id) => `${stack}/${id.replace(/[0-9A-F]{8}$/, '')}`,
+      ),
     );
     expect(all.sort()).toEqual(KEYS.map((k) => `${k.stack}/${k.prefix}`).sort());
   });
@@ -105,7 +119,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('KMS key policies (%s)', (env
   describe.each(KEYS)('$stack/$prefix', (key) => {
     const region = regionOf(key.where);
     const arn = `arn:aws:kms:${region}:${account}:key/${key.prefix.toLowerCase()}-0000`;
-    const policy = () => policies.get(key.prefix);
+    const policy = () => policies.get(`${key.stack}/${key.prefix}`);
     const service = (name: string) => ({ 'kms:ViaService': `${name}.${region}.amazonaws.com` });
     const viaOwnService = service(key.onlyVia?.[0] ?? 'rds');
     const inAccount = { 'kms:CallerAccount': account };

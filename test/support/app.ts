@@ -36,9 +36,9 @@ export function templateOf(envName: string, stack: keyof EnvironmentStacks): Tem
   let template = templates.get(key);
   if (!template) {
     // One synth of the environment serves all its stacks (the app caches its assembly).
-    const stacks = environmentStacks(envName);
-    for (const name of ['drRegion', 'database', 'backup', 'recovery'] as const) {
-      templates.set(`${envName}/${name}`, Template.fromStack(stacks[name]));
+    const { app: _app, ...stacks } = environmentStacks(envName);
+    for (const [name, stack] of Object.entries(stacks)) {
+      templates.set(`${envName}/${name}`, Template.fromStack(stack));
     }
     template = templates.get(key)!;
   }
