@@ -1,8 +1,10 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
 import type { AuthDatabase } from '../constructs/auth-database.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
 import { DrillAlarms } from '../constructs/drill-alarms.js';
@@ -60,6 +62,25 @@ export class RecoveryStack extends EnvironmentStack {
       logRetention: config.logRetentionDays,
       alertTopic: props.alertTopic,
     });
+    // The logical dump task (stack logical-backup) shares the isolated subnets and so this S3 route: besides
+    // CloudFormation's responses, it admits ECR's image layers and the dump bucket, nothing else.
+    const dumps = `arn:${this.partition}:s3:::${dumpBucketName(config.name, this.account, this.region)}`;
+    this.verifierRole.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EcrImageLayers',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [`arn:${this.partition}:s3:::prod-${this.region}-starport-layer-bucket/*`],
+      }),
+    );
+    this.verifierRole.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'LogicalDumps',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+        resources: [`${dumps}/*`],
+      }),
+    );
 
     this.drill = new DrDrillWorkflow(this, 'Drill', {
       environment: config.name,
