@@ -1,5 +1,9 @@
 import type pg from 'pg';
 import type { ConnectionFactory } from './db.js';
+import { quoteName } from './sql-names.js';
+import { VERIFY_SCHEMA } from './verification-functions.js';
+
+export { quoteName };
 
 /** A table to verify; `timeColumn` stamps when a row was written, `tolerance` is in rows. */
 export interface TableSpec {
@@ -83,20 +87,6 @@ export class VerificationMismatch extends Error {
   }
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-const ALLOWED_NAMES = 'lower-case letters, digits and underscores, not starting with a digit';
-
-/** Quotes a validated `table`, `column` or `schema.table` name; anything else is refused, never escaped. */
-export function quoteName(value: string, what: string, allowSchema = false): string {
-  const parts = typeof value === 'string' ? (allowSchema ? value.split('.') : [value]) : [];
-  const valid = parts.length >= 1 && parts.length <= 2 && parts.every((part) => IDENTIFIER.test(part));
-  if (!valid) {
-    const allowed = allowSchema ? `${ALLOWED_NAMES}, optionally schema-qualified as schema.table` : ALLOWED_NAMES;
-    throw new Error(`Invalid ${what} ${JSON.stringify(value)}: allowed are ${allowed}`);
-  }
-  return parts.map((part) => `"${part}"`).join('.');
-}
-
 interface CountQuery {
   spec: TableSpec;
   table: string;
@@ -142,27 +132,33 @@ function toCount(value: unknown, table: string): number {
   return count;
 }
 
-// Sessions run in UTC, so a time column without time zone is read as UTC too.
+/**
+ * Counts through the verification functions the bootstrap installs (lambda/shared/verification-functions.ts): the
+ * verifier role reads no table itself. They run in the caller's transaction, so in its (imported) snapshot.
+ * `undefined` when the table does not exist.
+ */
 async function countTable(
   client: pg.Client,
   query: CountQuery,
   cutoff: string,
   withNewest: boolean,
-): Promise<TableCount> {
-  const { table, timeColumn } = query;
-  // One scan yields the total, the settled rows and (restored side) the newest stamp.
-  const columns = timeColumn
-    ? [
-        'count(*) AS total',
-        `count(*) FILTER (WHERE ${timeColumn} <= $1::timestamptz) AS settled`,
-        ...(withNewest ? [`to_char(max(${timeColumn}), ${ISO_UTC}) AS newest`] : []),
-      ]
-    : ['count(*) AS total'];
-  const text = `SELECT ${columns.join(', ')} FROM ${table}`;
-  const result = await client.query(timeColumn ? { text, values: [cutoff] } : { text });
+): Promise<TableCount | undefined> {
+  const result = await client.query(
+    `SELECT present, time_column, total, settled, newest FROM ${VERIFY_SCHEMA}.table_counts($1, $2::timestamptz, $3)`,
+    [query.spec.name, cutoff, withNewest],
+  );
   const row = result.rows[0];
+  // The time column is the installed one (the verifier cannot choose columns): a different one in the config means
+  // the bootstrap has not run since the configuration changed.
+  if ((row.time_column ?? undefined) !== query.spec.timeColumn) {
+    throw new Error(
+      `the database's verification functions use time column ${row.time_column ?? '(none)'} but the configuration ` +
+        `names ${query.spec.timeColumn ?? '(none)'}: deploy again so the bootstrap installs the current configuration`,
+    );
+  }
+  if (!row.present) return undefined;
   const count: TableCount = { total: toCount(row.total, query.spec.name) };
-  if (timeColumn) {
+  if (query.timeColumn) {
     count.settled = toCount(row.settled, query.spec.name);
     if (withNewest && row.newest !== null) {
       count.newest = row.newest;
@@ -175,7 +171,7 @@ async function countTable(
  * Runs `work` for every item on a fixed set of connections, each taking the next item when free. After the first
  * failure no new item starts; the running ones finish so their connections can close cleanly.
  */
-async function onPool<T, R>(
+export async function onPool<T, R>(
   clients: pg.Client[],
   items: T[],
   work: (client: pg.Client, item: T) => Promise<R>,
@@ -201,11 +197,11 @@ async function onPool<T, R>(
   return results;
 }
 
-async function closeAll(clients: Array<pg.Client | undefined>): Promise<void> {
+export async function closeAll(clients: Array<pg.Client | undefined>): Promise<void> {
   await Promise.allSettled(clients.map((client) => client?.end()));
 }
 
-async function openWorkers(
+export async function openWorkers(
   connect: ConnectionFactory,
   count: number,
   prepare: (client: pg.Client) => Promise<void>,
@@ -231,9 +227,14 @@ async function openWorkers(
   return clients;
 }
 
-function withTable<T>(side: string, table: string, promise: Promise<T>): Promise<T> {
+export function withTable<T>(side: string, table: string, promise: Promise<T>, what = 'Counting'): Promise<T> {
   return promise.catch((error: unknown) => {
-    throw new Error(`Counting ${table} in the ${side} failed: ${(error as Error).message}`, { cause: error });
+    const message = (error as Error).message;
+    // A database restored from before the bootstrap installed the functions, or never bootstrapped.
+    const hint = /authdb_verify\.\S+ does not exist|schema "authdb_verify" does not exist/.test(message)
+      ? ' (the verification functions are missing: run the verifier role bootstrap on this database)'
+      : '';
+    throw new Error(`${what} ${table} in the ${side} failed: ${message}${hint}`, { cause: error });
   });
 }
 
@@ -278,9 +279,13 @@ export async function countSource(
     });
     await coordinator.query('COMMIT');
 
-    const counts = await onPool(workers, queries, (client, query) =>
-      withTable('source', query.spec.name, countTable(client, query, settleCutoff, false)),
-    );
+    const counts = await onPool(workers, queries, async (client, query) => {
+      const counting = countTable(client, query, settleCutoff, false).then((count) => {
+        if (count === undefined) throw new Error(`relation ${query.spec.name} does not exist`);
+        return count;
+      });
+      return withTable('source', query.spec.name, counting);
+    });
     await Promise.all(workers.map((client) => client.query('COMMIT')));
     return { countedAt, settleCutoff, tables: Object.fromEntries(queries.map((q, i) => [q.spec.name, counts[i]])) };
   } finally {
@@ -309,13 +314,9 @@ export async function countRestored(
     workers = await openWorkers(connect, Math.min(opts.concurrency, queries.length), async (client) => {
       await client.query(`SET TIME ZONE 'UTC'`);
     });
-    const counts = await onPool(workers, queries, async (client, query) => {
-      const found = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [query.table]);
-      if (!found.rows[0].present) {
-        return undefined;
-      }
-      return withTable('restore', query.spec.name, countTable(client, query, cutoff, true));
-    });
+    const counts = await onPool(workers, queries, (client, query) =>
+      withTable('restore', query.spec.name, countTable(client, query, cutoff, true)),
+    );
     const result: RestoredCounts = { cutoff, tables: {}, missingTables: [] };
     queries.forEach((query, i) => {
       const count = counts[i];

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { connect, type DbEndpoint, type VerifiedTlsOptions } from '../shared/db.js';
 import { parseInput } from '../shared/errors.js';
 import { ensureVerifierRole } from '../shared/readonly-role.js';
+import { verifiedTableDefinition } from '../shared/verification-functions.js';
 
 /** The PostgreSQL role name pattern the drill config also enforces. */
 export const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -26,6 +27,22 @@ export const verifierRoleProperties = z.object({
   }),
   /** Put on the role's search_path. */
   Schemas: z.array(z.string()).default([]),
+  /**
+   * The verified tables (JSON text of the drill config's tables): what the verification functions may count and
+   * digest. Absent in templates from before the functions: none.
+   */
+  Tables: z
+    .string()
+    .default('[]')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'allowed: JSON text of a list of tables' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(verifiedTableDefinition)),
   /** Only there to make CloudFormation send an Update; not used here. */
   Version: z.string().optional(),
 });
@@ -137,6 +154,7 @@ export async function bootstrapVerifierRole(
         database: props.Database,
         schemas: props.Schemas,
         iamAuth: true,
+        tables: props.Tables,
       });
       deps.logger.info('verifier role ensured', {
         requestType: request.RequestType,

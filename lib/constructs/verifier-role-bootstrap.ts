@@ -20,7 +20,11 @@ const POSTGRES_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * Sources whose change must re-run the bootstrap against the database: the role's SQL and the handler logic. Their
  * hash is the resource's `Version`, so a changed grant reaches an existing database on the next deploy.
  */
-const ROLE_LOGIC_SOURCES = ['shared/readonly-role.ts', 'verifier-role-bootstrap/bootstrap.ts'];
+const ROLE_LOGIC_SOURCES = [
+  'shared/readonly-role.ts',
+  'shared/verification-functions.ts',
+  'verifier-role-bootstrap/bootstrap.ts',
+];
 
 export interface VerifierRoleBootstrapProps {
   readonly vpc: ec2.IVpc;
@@ -37,6 +41,11 @@ export interface VerifierRoleBootstrapProps {
   readonly databaseName: string;
   /** Schemas put on the role's search_path. @default - none: the server's default search_path */
   readonly schemas?: string[];
+  /**
+   * The verified tables (the drill config's): the verification functions count and digest only these.
+   * @default - none
+   */
+  readonly tables?: ReadonlyArray<{ name: string; timeColumn?: string; keyColumn?: string; digestColumns?: string[] }>;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -151,6 +160,7 @@ export class VerifierRoleBootstrap extends Construct {
         Port: database.instance.dbInstanceEndpointPort,
         SecretArn: secretArn,
         Schemas: props.schemas ?? [],
+        Tables: JSON.stringify(props.tables ?? []),
         Version: roleLogicVersion(),
       },
     });

@@ -56,6 +56,7 @@ export class RecoveryStack extends EnvironmentStack {
       key: props.key,
       roleName: d.verifierRole,
       databaseName: config.database.databaseName,
+      tables: d.tables,
       logRetention: config.logRetentionDays,
     });
 
