@@ -1,15 +1,31 @@
 import type pg from 'pg';
 import type { ConnectionFactory } from './db.js';
+import {
+  compareDigests,
+  type DigestVerdict,
+  digestRanges,
+  planRanges,
+  rangesOf,
+  type TableDigests,
+} from './digests.js';
+import { describeSchemaDifference, type SchemaDifference } from './schema-check.js';
 import { quoteName } from './sql-names.js';
-import { VERIFY_SCHEMA } from './verification-functions.js';
+import { VERIFY_SCHEMA, withTable } from './verification-functions.js';
 
 export { quoteName };
 
-/** A table to verify; `timeColumn` stamps when a row was written, `tolerance` is in rows. */
+/**
+ * A table to verify; `timeColumn` stamps when a row was written, `tolerance` is in rows. The digest settings are
+ * the drill config's (lambda/shared/digests.ts); key and digest columns are fixed in the database by the bootstrap.
+ */
 export interface TableSpec {
   name: string;
   timeColumn?: string;
   tolerance: number;
+  digestRanges?: number;
+  maxSampleIds?: number;
+  keyColumn?: string;
+  digestColumns?: string[];
 }
 
 export interface CountOptions {
@@ -22,6 +38,8 @@ export interface CountOptions {
    * stamped before that time). ISO-8601.
    */
   settleBefore?: string;
+  /** Also digest the settled rows' content, per key range, in the same snapshot. @default false */
+  digest?: boolean;
 }
 
 export interface TableCount {
@@ -37,12 +55,16 @@ export interface SourceCounts {
   countedAt: string;
   settleCutoff: string;
   tables: Record<string, TableCount>;
+  /** Content digests of the settled rows per key range, in the snapshot of the counts. */
+  digests?: TableDigests;
 }
 
 export interface RestoredCounts {
   cutoff: string;
   tables: Record<string, TableCount>;
   missingTables: string[];
+  /** Digests over the source's key ranges (tables present in the restore only). */
+  digests?: TableDigests;
 }
 
 export interface TableVerdict {
@@ -56,6 +78,13 @@ export interface TableVerdict {
   /** Restored minus source for all rows; reported, not judged. */
   totalDifference: number;
   withinTolerance: boolean;
+  /** Content of the settled rows compared by digest; absent when no digests were taken. */
+  digest?: DigestVerdict;
+}
+
+/** A table fails on a count outside tolerance, or on differing content where the digest is judged. */
+export function tableFailed(verdict: TableVerdict): boolean {
+  return !verdict.withinTolerance || (verdict.digest?.judged === true && !verdict.digest.match);
 }
 
 export interface Verification {
@@ -66,6 +95,8 @@ export interface Verification {
   freshnessSeconds?: number;
   tables: TableVerdict[];
   missingTables: string[];
+  /** Tables, columns, indexes, constraints, extensions and roles that differ; any fails the verification. */
+  schemaDifferences?: SchemaDifference[];
 }
 
 /** Counts of a restore that has no source counts to compare with (restored from a snapshot). */
@@ -77,6 +108,8 @@ export interface RestoredReport {
   newest?: string;
   tables: Record<string, TableCount>;
   missingTables: string[];
+  /** Compared with the source's schema at verification time. */
+  schemaDifferences?: SchemaDifference[];
 }
 
 export class VerificationMismatch extends Error {
@@ -227,17 +260,6 @@ export async function openWorkers(
   return clients;
 }
 
-export function withTable<T>(side: string, table: string, promise: Promise<T>, what = 'Counting'): Promise<T> {
-  return promise.catch((error: unknown) => {
-    const message = (error as Error).message;
-    // A database restored from before the bootstrap installed the functions, or never bootstrapped.
-    const hint = /authdb_verify\.\S+ does not exist|schema "authdb_verify" does not exist/.test(message)
-      ? ' (the verification functions are missing: run the verifier role bootstrap on this database)'
-      : '';
-    throw new Error(`${what} ${table} in the ${side} failed: ${message}${hint}`, { cause: error });
-  });
-}
-
 /**
  * Counts the source as of one instant C. One coordinator transaction takes a snapshot and reads the clock in the
  * same statement; the counting connections import that snapshot (as `pg_dump -j` does), so every table is counted
@@ -286,8 +308,19 @@ export async function countSource(
       });
       return withTable('source', query.spec.name, counting);
     });
+    const result: SourceCounts = {
+      countedAt,
+      settleCutoff,
+      tables: Object.fromEntries(queries.map((q, i) => [q.spec.name, counts[i]])),
+    };
+    if (opts.digest) {
+      // Same connections, same transactions: the digests see the snapshot the counts saw.
+      const run = <T, R>(items: T[], work: (client: pg.Client, item: T) => Promise<R>) => onPool(workers, items, work);
+      const ranges = await planRanges(run, tables, settleCutoff, 'source');
+      result.digests = await digestRanges(run, ranges, settleCutoff, 'source');
+    }
     await Promise.all(workers.map((client) => client.query('COMMIT')));
-    return { countedAt, settleCutoff, tables: Object.fromEntries(queries.map((q, i) => [q.spec.name, counts[i]])) };
+    return result;
   } finally {
     await closeAll([coordinator, ...workers]);
   }
@@ -301,7 +334,7 @@ export async function countRestored(
   connect: ConnectionFactory,
   tables: TableSpec[],
   cutoff: string,
-  opts: { concurrency: number },
+  opts: { concurrency: number; digestsOf?: TableDigests },
 ): Promise<RestoredCounts> {
   const queries = countQueries(tables);
   checkConcurrency(opts.concurrency);
@@ -326,6 +359,11 @@ export async function countRestored(
         result.tables[query.spec.name] = count;
       }
     });
+    if (opts.digestsOf !== undefined) {
+      const present = queries.map((q) => q.spec.name).filter((name) => result.tables[name] !== undefined);
+      const run = <T, R>(items: T[], work: (client: pg.Client, item: T) => Promise<R>) => onPool(workers, items, work);
+      result.digests = await digestRanges(run, rangesOf(opts.digestsOf, present), cutoff, 'restore');
+    }
     return result;
   } finally {
     await closeAll(workers);
@@ -365,18 +403,20 @@ export function compareCounts(source: SourceCounts, restored: RestoredCounts, ta
     }
     const after = (compared === 'settled' ? restoredCount.settled : restoredCount.total) ?? 0;
     const difference = after - before;
+    const digest = compareDigests(spec, source.digests?.[spec.name], restored.digests?.[spec.name]);
     return {
       ...verdict,
       restored: restoredCount,
       difference,
       totalDifference: restoredCount.total - sourceCount.total,
       withinTolerance: Math.abs(difference) <= spec.tolerance,
+      ...(digest === undefined ? {} : { digest }),
     };
   });
 
   const missingTables = verdicts.filter((v) => v.restored === undefined).map((v) => v.table);
   const verification: Verification = {
-    ok: verdicts.every((v) => v.withinTolerance),
+    ok: !verdicts.some(tableFailed),
     countedAt: source.countedAt,
     settleCutoff: source.settleCutoff,
     tables: verdicts,
@@ -389,19 +429,40 @@ export function compareCounts(source: SourceCounts, restored: RestoredCounts, ta
   return verification;
 }
 
+/** The verification with the schema check's result: any difference fails it. */
+export function withSchemaCheck(v: Verification, differences: SchemaDifference[]): Verification {
+  return { ...v, ok: v.ok && differences.length === 0, schemaDifferences: differences };
+}
+
 function describeFailures(v: Verification): string[] {
+  const schema = (v.schemaDifferences ?? []).map((d) => `schema: ${describeSchemaDifference(d)}`);
   return v.tables
-    .filter((verdict) => !verdict.withinTolerance)
+    .filter(tableFailed)
     .map((verdict) => {
       if (verdict.restored === undefined) {
         return `table ${verdict.table} missing in the restore`;
+      }
+      if (verdict.withinTolerance && verdict.digest) {
+        return describeDigest(verdict.table, verdict.digest);
       }
       const settled = verdict.compared === 'settled';
       const before = settled ? verdict.source?.settled : verdict.source?.total;
       const after = settled ? verdict.restored.settled : verdict.restored.total;
       const rows = settled ? `rows at or before ${v.settleCutoff}` : 'rows';
       return `${verdict.table}: ${before} ${rows} in the source, ${after ?? 0} restored (tolerance ${verdict.tolerance})`;
-    });
+    })
+    .concat(schema);
+}
+
+/** Keys only: no column value of any row is ever part of a report. */
+export function describeDigest(table: string, digest: DigestVerdict): string {
+  const ranges = digest.mismatchedRanges
+    .map(
+      (r) => `${r.from ?? '-inf'}..${r.to ?? '+inf'} (${r.sourceRows} rows in the source, ${r.restoredRows} restored)`,
+    )
+    .join(', ');
+  const samples = digest.sampleIds?.length ? `; differing keys: ${digest.sampleIds.join(', ')}` : '';
+  return `${table}: content of the settled rows differs in key ranges ${ranges}${samples}`;
 }
 
 export function assertVerified(v: Verification): void {

@@ -229,3 +229,15 @@ export async function installVerificationFunctions(
     throw error;
   }
 }
+
+/** Names the table and side in an error; points at the bootstrap when the functions are missing. */
+export function withTable<T>(side: string, table: string, promise: Promise<T>, what = 'Counting'): Promise<T> {
+  return promise.catch((error: unknown) => {
+    const message = (error as Error).message;
+    // A database restored from before the bootstrap installed the functions, or never bootstrapped.
+    const hint = /authdb_verify\.\S+ does not exist|schema "authdb_verify" does not exist/.test(message)
+      ? ' (the verification functions are missing: run the verifier role bootstrap on this database)'
+      : '';
+    throw new Error(`${what} ${table} in the ${side} failed: ${message}${hint}`, { cause: error });
+  });
+}
