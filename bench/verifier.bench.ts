@@ -9,57 +9,11 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { countRestored, countSource, type TableSpec } from '../lambda/shared/row-counts.js';
+import { countRestored, countSource } from '../lambda/shared/row-counts.js';
 import { type PostgresServer, startPostgres } from '../test/support/postgres.js';
+import { DATABASE, load, median, ROUNDS, SETTLE_SECONDS, TABLES, timed } from './bench-data.js';
 
 const run = promisify(execFile);
-const DATABASE = 'authdb_bench';
-const ROUNDS = 3;
-const ROWS = { users: 1_000_000, platform_accounts: 1_500_000, audit_logs: 2_500_000 };
-const TABLES: TableSpec[] = Object.keys(ROWS).map((name) => ({ name, timeColumn: 'created_at', tolerance: 0 }));
-const SETTLE_SECONDS = 300;
-
-const LOAD: Record<keyof typeof ROWS, string> = {
-  users: `INSERT INTO users (email, password_hash, created_at)
-            SELECT 'user' || i || '@example.com', '$argon2id$v=19$m=65536,t=3,p=4$' || md5(i::text) || md5((-i)::text),
-                   now() - i * interval '1 second'
-              FROM generate_series(1, ${ROWS.users}) AS i`,
-  platform_accounts: `INSERT INTO platform_accounts (user_id, platform, oauth_token, created_at)
-            SELECT i % ${ROWS.users} + 1, (ARRAY['steam', 'meta', 'google'])[i % 3 + 1], md5('t' || i) || md5('u' || i),
-                   now() - i * interval '500 milliseconds'
-              FROM generate_series(1, ${ROWS.platform_accounts}) AS i`,
-  audit_logs: `INSERT INTO audit_logs (user_id, action, created_at)
-            SELECT i % ${ROWS.users} + 1, (ARRAY['login', 'logout', 'token_refresh'])[i % 3 + 1],
-                   now() - i * interval '100 milliseconds'
-              FROM generate_series(1, ${ROWS.audit_logs}) AS i`,
-};
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const start = process.hrtime.bigint();
-  const result = await work();
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-async function load(server: PostgresServer): Promise<void> {
-  await server.createDatabase(DATABASE);
-  await server.psql(
-    `CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, password_hash text NOT NULL,
-                         created_at timestamptz NOT NULL);
-     CREATE TABLE platform_accounts (id bigserial PRIMARY KEY, user_id bigint NOT NULL, platform text NOT NULL,
-                                     oauth_token text NOT NULL, created_at timestamptz NOT NULL);
-     CREATE TABLE audit_logs (id bigserial PRIMARY KEY, user_id bigint, action text NOT NULL,
-                              created_at timestamptz NOT NULL);`,
-    DATABASE,
-  );
-  await Promise.all(Object.values(LOAD).map((sql) => server.psql(sql, DATABASE)));
-  await server.psql('VACUUM ANALYZE', DATABASE);
-}
-
 /** (b): one psql process per table, one after another; the machine's psql, or a pg client where there is none. */
 async function psqlCounts(server: PostgresServer): Promise<Record<string, number>> {
   const psql = join(server.binDir, 'psql');

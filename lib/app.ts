@@ -60,6 +60,10 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     database: database.database,
     key: database.key,
     alertTopic: backup.alertTopic,
+    restoreTesting: {
+      planArn: backup.restoreTesting.plan.attrRestoreTestingPlanArn,
+      securityGroup: backup.restoreTesting.securityGroup,
+    },
     drKey: drRegion.replicationKey,
     crossRegionReferences: true,
     description: `authdb-dr ${config.name}: DR drill and restore workflows (stateless)`,

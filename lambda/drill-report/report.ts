@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import type { DrillState } from '../shared/drill.js';
 import { parseInput } from '../shared/errors.js';
-import { type MetricsPort, minutes, publishReport, type ReportDeps, reportKey, seconds } from '../shared/reporting.js';
+import {
+  databaseSchemaDifferences,
+  type MetricsPort,
+  minutes,
+  publishReport,
+  type ReportDeps,
+  reportKey,
+  seconds,
+  type TableReport,
+  tableLines,
+  tableReports,
+} from '../shared/reporting.js';
 
 export type { MetricsPort, ReportDeps };
 
@@ -47,6 +58,10 @@ export interface DrillReport {
     withinTarget: boolean;
   };
   verification?: DrillState['verification'];
+  /** Per table: source and restored counts, digest match, schema differences, newest row vs the recovery point. */
+  tables: TableReport[];
+  /** Extensions and roles that differ between the source and the restore. */
+  databaseSchemaDifferences: string[];
   mismatchedTables: string[];
   cleanup?: DrillState['cleanup'];
   /** Set when the scratch instance could not be deleted (the sweeper will). */
@@ -66,10 +81,9 @@ export function buildReport(state: DrillState, config: ReportConfig, now: Date):
   const requestedAt = state.restore?.requestedAt;
   const verifiedAt = verification?.verifiedAt;
   const totalSeconds = seconds(requestedAt, verifiedAt);
-  const mismatchedTables =
-    verification?.compared === true
-      ? verification.verification.tables.filter((t) => !t.withinTolerance).map((t) => t.table)
-      : (verification?.report.missingTables ?? []);
+  const recoveryPoint = state.restore?.restoreTime ?? plan.snapshot?.createdAt;
+  const tables = tableReports(verification, recoveryPoint);
+  const mismatchedTables = tables.filter((t) => !t.ok).map((t) => t.table);
   const freshnessSeconds =
     verification?.compared === true
       ? verification.verification.freshnessSeconds
@@ -104,6 +118,8 @@ export function buildReport(state: DrillState, config: ReportConfig, now: Date):
       withinTarget: plan.rpo.lagSeconds <= config.rpoTargetSeconds,
     },
     verification,
+    tables,
+    databaseSchemaDifferences: databaseSchemaDifferences(verification),
     mismatchedTables,
     cleanup: state.cleanup,
     reportedAt: now.toISOString(),
@@ -125,6 +141,7 @@ export function summarize(report: DrillReport, reportUri: string): { subject: st
     `RTO: restore ${minutes(report.rto.restoreSeconds)} + verify ${minutes(report.rto.verifySeconds)} = ${minutes(report.rto.totalSeconds)} (target ${minutes(report.rto.targetSeconds)})`,
     `RPO: lag ${minutes(report.rpo.lagSeconds)} (target ${minutes(report.rpo.targetSeconds)}), restored data ${minutes(report.rpo.freshnessSeconds)} older than the restore point`,
     report.verification ? `Verification: ${report.verification.summary}` : 'Verification: not reached',
+    ...tableLines(report.tables, report.databaseSchemaDifferences),
     `Scratch instance ${report.scratchInstanceId}: ${cleanupText(report)}`,
     `Report: ${reportUri}`,
   ];

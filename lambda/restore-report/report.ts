@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { parseInput } from '../shared/errors.js';
-import { minutes, publishReport, type ReportDeps, reportKey, seconds } from '../shared/reporting.js';
+import {
+  databaseSchemaDifferences,
+  minutes,
+  publishReport,
+  type ReportDeps,
+  reportKey,
+  seconds,
+  type TableReport,
+  tableLines,
+  tableReports,
+} from '../shared/reporting.js';
 import type { RestoreState } from '../shared/restore.js';
 
 export interface RestoreReportConfig {
@@ -33,6 +43,9 @@ export interface RestoreReport {
   };
   settings?: RestoreState['settings'];
   verification?: RestoreState['verification'];
+  /** Per table: source and restored counts, digest match, schema differences, newest row vs the recovery point. */
+  tables: TableReport[];
+  databaseSchemaDifferences: string[];
   cutover: { requested: boolean; sourceRenamedAt?: string; targetRenamedAt?: string; rolledBackAt?: string };
   /** What an operator does next. */
   next: string;
@@ -71,6 +84,8 @@ export function buildRestoreReport(state: RestoreState, config: RestoreReportCon
     },
     settings: state.settings,
     verification: state.verification,
+    tables: tableReports(state.verification, plan.restoreTime ?? plan.snapshot?.createdAt),
+    databaseSchemaDifferences: databaseSchemaDifferences(state.verification),
     cutover: {
       requested: plan.cutover,
       sourceRenamedAt: state.renameSource?.at,
@@ -102,6 +117,7 @@ export async function reportRestore(event: unknown, config: RestoreReportConfig,
     `Execution: ${report.execution.arn}`,
     `Time: restore ${minutes(report.rto.restoreSeconds)}, to verified ${minutes(report.rto.totalSeconds)} (target ${minutes(config.rtoTargetSeconds)})`,
     report.verification ? `Verification: ${report.verification.summary}` : 'Verification: not reached',
+    ...tableLines(report.tables, report.databaseSchemaDifferences),
     report.settings ? `Settings applied; replication: ${report.settings.replication.detail}` : undefined,
     `Cutover: ${cutoverText(report.cutover)}`,
     `Next: ${report.next}`,

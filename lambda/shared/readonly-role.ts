@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { quoteName } from './row-counts.js';
+import { installVerificationFunctions, type VerifiedTableDefinition } from './verification-functions.js';
 
 export interface VerifierRoleOptions {
   role: string;
@@ -8,6 +9,8 @@ export interface VerifierRoleOptions {
   schemas: string[];
   /** Grant `rds_iam` (IAM database authentication) when the server has that role, as RDS does. */
   iamAuth: boolean;
+  /** The tables the verification functions may count and digest. */
+  tables: VerifiedTableDefinition[];
 }
 
 export interface VerifierRoleState {
@@ -16,8 +19,9 @@ export interface VerifierRoleState {
 }
 
 /**
- * Creates or converges the login role the drill verifier uses: it reads every table through the predefined role
- * `pg_read_all_data` and cannot write (no privileges, and read-only transactions by default). Safe to run again.
+ * Creates or converges the login role the drill verifier uses: it reads no table. It may only execute the
+ * verification functions (counts, digests: never row values) and read the catalogs (schema check), and it cannot
+ * write (no privileges, and read-only transactions by default). Safe to run again.
  */
 export async function ensureVerifierRole(client: pg.Client, opts: VerifierRoleOptions): Promise<VerifierRoleState> {
   const role = quoteName(opts.role, 'role name');
@@ -46,8 +50,9 @@ export async function ensureVerifierRole(client: pg.Client, opts: VerifierRoleOp
     await client.query(`ALTER ROLE ${role} SET search_path = ${schemas.join(', ')}`);
   }
   await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${role}`);
-  // SELECT on all tables, views and sequences and USAGE on all schemas, including ones created later.
-  await client.query(`GRANT pg_read_all_data TO ${role}`);
+  // Earlier versions granted pg_read_all_data (password hashes, OAuth tokens): taken away on every run.
+  await client.query(`REVOKE pg_read_all_data FROM ${role}`);
+  await installVerificationFunctions(client, { verifierRole: opts.role, tables: opts.tables });
 
   let rdsIamGranted = false;
   if (opts.iamAuth) {

@@ -1,11 +1,31 @@
 import type pg from 'pg';
 import type { ConnectionFactory } from './db.js';
+import {
+  compareDigests,
+  type DigestVerdict,
+  digestRanges,
+  planRanges,
+  rangesOf,
+  type TableDigests,
+} from './digests.js';
+import { describeSchemaDifference, type SchemaDifference } from './schema-check.js';
+import { quoteName } from './sql-names.js';
+import { VERIFY_SCHEMA, withTable } from './verification-functions.js';
 
-/** A table to verify; `timeColumn` stamps when a row was written, `tolerance` is in rows. */
+export { quoteName };
+
+/**
+ * A table to verify; `timeColumn` stamps when a row was written, `tolerance` is in rows. The digest settings are
+ * the drill config's (lambda/shared/digests.ts); key and digest columns are fixed in the database by the bootstrap.
+ */
 export interface TableSpec {
   name: string;
   timeColumn?: string;
   tolerance: number;
+  digestRanges?: number;
+  maxSampleIds?: number;
+  keyColumn?: string;
+  digestColumns?: string[];
 }
 
 export interface CountOptions {
@@ -18,6 +38,8 @@ export interface CountOptions {
    * stamped before that time). ISO-8601.
    */
   settleBefore?: string;
+  /** Also digest the settled rows' content, per key range, in the same snapshot. @default false */
+  digest?: boolean;
 }
 
 export interface TableCount {
@@ -33,12 +55,16 @@ export interface SourceCounts {
   countedAt: string;
   settleCutoff: string;
   tables: Record<string, TableCount>;
+  /** Content digests of the settled rows per key range, in the snapshot of the counts. */
+  digests?: TableDigests;
 }
 
 export interface RestoredCounts {
   cutoff: string;
   tables: Record<string, TableCount>;
   missingTables: string[];
+  /** Digests over the source's key ranges (tables present in the restore only). */
+  digests?: TableDigests;
 }
 
 export interface TableVerdict {
@@ -52,6 +78,13 @@ export interface TableVerdict {
   /** Restored minus source for all rows; reported, not judged. */
   totalDifference: number;
   withinTolerance: boolean;
+  /** Content of the settled rows compared by digest; absent when no digests were taken. */
+  digest?: DigestVerdict;
+}
+
+/** A table fails on a count outside tolerance, or on differing content where the digest is judged. */
+export function tableFailed(verdict: TableVerdict): boolean {
+  return !verdict.withinTolerance || (verdict.digest?.judged === true && !verdict.digest.match);
 }
 
 export interface Verification {
@@ -62,6 +95,8 @@ export interface Verification {
   freshnessSeconds?: number;
   tables: TableVerdict[];
   missingTables: string[];
+  /** Tables, columns, indexes, constraints, extensions and roles that differ; any fails the verification. */
+  schemaDifferences?: SchemaDifference[];
 }
 
 /** Counts of a restore that has no source counts to compare with (restored from a snapshot). */
@@ -73,6 +108,8 @@ export interface RestoredReport {
   newest?: string;
   tables: Record<string, TableCount>;
   missingTables: string[];
+  /** Compared with the source's schema at verification time. */
+  schemaDifferences?: SchemaDifference[];
 }
 
 export class VerificationMismatch extends Error {
@@ -81,20 +118,6 @@ export class VerificationMismatch extends Error {
   constructor(readonly verification: Verification) {
     super(`Restore verification failed: ${describeFailures(verification).join('; ')}`);
   }
-}
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-const ALLOWED_NAMES = 'lower-case letters, digits and underscores, not starting with a digit';
-
-/** Quotes a validated `table`, `column` or `schema.table` name; anything else is refused, never escaped. */
-export function quoteName(value: string, what: string, allowSchema = false): string {
-  const parts = typeof value === 'string' ? (allowSchema ? value.split('.') : [value]) : [];
-  const valid = parts.length >= 1 && parts.length <= 2 && parts.every((part) => IDENTIFIER.test(part));
-  if (!valid) {
-    const allowed = allowSchema ? `${ALLOWED_NAMES}, optionally schema-qualified as schema.table` : ALLOWED_NAMES;
-    throw new Error(`Invalid ${what} ${JSON.stringify(value)}: allowed are ${allowed}`);
-  }
-  return parts.map((part) => `"${part}"`).join('.');
 }
 
 interface CountQuery {
@@ -142,27 +165,33 @@ function toCount(value: unknown, table: string): number {
   return count;
 }
 
-// Sessions run in UTC, so a time column without time zone is read as UTC too.
+/**
+ * Counts through the verification functions the bootstrap installs (lambda/shared/verification-functions.ts): the
+ * verifier role reads no table itself. They run in the caller's transaction, so in its (imported) snapshot.
+ * `undefined` when the table does not exist.
+ */
 async function countTable(
   client: pg.Client,
   query: CountQuery,
   cutoff: string,
   withNewest: boolean,
-): Promise<TableCount> {
-  const { table, timeColumn } = query;
-  // One scan yields the total, the settled rows and (restored side) the newest stamp.
-  const columns = timeColumn
-    ? [
-        'count(*) AS total',
-        `count(*) FILTER (WHERE ${timeColumn} <= $1::timestamptz) AS settled`,
-        ...(withNewest ? [`to_char(max(${timeColumn}), ${ISO_UTC}) AS newest`] : []),
-      ]
-    : ['count(*) AS total'];
-  const text = `SELECT ${columns.join(', ')} FROM ${table}`;
-  const result = await client.query(timeColumn ? { text, values: [cutoff] } : { text });
+): Promise<TableCount | undefined> {
+  const result = await client.query(
+    `SELECT present, time_column, total, settled, newest FROM ${VERIFY_SCHEMA}.table_counts($1, $2::timestamptz, $3)`,
+    [query.spec.name, cutoff, withNewest],
+  );
   const row = result.rows[0];
+  // The time column is the installed one (the verifier cannot choose columns): a different one in the config means
+  // the bootstrap has not run since the configuration changed.
+  if ((row.time_column ?? undefined) !== query.spec.timeColumn) {
+    throw new Error(
+      `the database's verification functions use time column ${row.time_column ?? '(none)'} but the configuration ` +
+        `names ${query.spec.timeColumn ?? '(none)'}: deploy again so the bootstrap installs the current configuration`,
+    );
+  }
+  if (!row.present) return undefined;
   const count: TableCount = { total: toCount(row.total, query.spec.name) };
-  if (timeColumn) {
+  if (query.timeColumn) {
     count.settled = toCount(row.settled, query.spec.name);
     if (withNewest && row.newest !== null) {
       count.newest = row.newest;
@@ -175,7 +204,7 @@ async function countTable(
  * Runs `work` for every item on a fixed set of connections, each taking the next item when free. After the first
  * failure no new item starts; the running ones finish so their connections can close cleanly.
  */
-async function onPool<T, R>(
+export async function onPool<T, R>(
   clients: pg.Client[],
   items: T[],
   work: (client: pg.Client, item: T) => Promise<R>,
@@ -201,11 +230,11 @@ async function onPool<T, R>(
   return results;
 }
 
-async function closeAll(clients: Array<pg.Client | undefined>): Promise<void> {
+export async function closeAll(clients: Array<pg.Client | undefined>): Promise<void> {
   await Promise.allSettled(clients.map((client) => client?.end()));
 }
 
-async function openWorkers(
+export async function openWorkers(
   connect: ConnectionFactory,
   count: number,
   prepare: (client: pg.Client) => Promise<void>,
@@ -229,12 +258,6 @@ async function openWorkers(
     throw failed.reason;
   }
   return clients;
-}
-
-function withTable<T>(side: string, table: string, promise: Promise<T>): Promise<T> {
-  return promise.catch((error: unknown) => {
-    throw new Error(`Counting ${table} in the ${side} failed: ${(error as Error).message}`, { cause: error });
-  });
 }
 
 /**
@@ -278,11 +301,26 @@ export async function countSource(
     });
     await coordinator.query('COMMIT');
 
-    const counts = await onPool(workers, queries, (client, query) =>
-      withTable('source', query.spec.name, countTable(client, query, settleCutoff, false)),
-    );
+    const counts = await onPool(workers, queries, async (client, query) => {
+      const counting = countTable(client, query, settleCutoff, false).then((count) => {
+        if (count === undefined) throw new Error(`relation ${query.spec.name} does not exist`);
+        return count;
+      });
+      return withTable('source', query.spec.name, counting);
+    });
+    const result: SourceCounts = {
+      countedAt,
+      settleCutoff,
+      tables: Object.fromEntries(queries.map((q, i) => [q.spec.name, counts[i]])),
+    };
+    if (opts.digest) {
+      // Same connections, same transactions: the digests see the snapshot the counts saw.
+      const run = <T, R>(items: T[], work: (client: pg.Client, item: T) => Promise<R>) => onPool(workers, items, work);
+      const ranges = await planRanges(run, tables, settleCutoff, 'source');
+      result.digests = await digestRanges(run, ranges, settleCutoff, 'source');
+    }
     await Promise.all(workers.map((client) => client.query('COMMIT')));
-    return { countedAt, settleCutoff, tables: Object.fromEntries(queries.map((q, i) => [q.spec.name, counts[i]])) };
+    return result;
   } finally {
     await closeAll([coordinator, ...workers]);
   }
@@ -296,7 +334,7 @@ export async function countRestored(
   connect: ConnectionFactory,
   tables: TableSpec[],
   cutoff: string,
-  opts: { concurrency: number },
+  opts: { concurrency: number; digestsOf?: TableDigests },
 ): Promise<RestoredCounts> {
   const queries = countQueries(tables);
   checkConcurrency(opts.concurrency);
@@ -309,13 +347,9 @@ export async function countRestored(
     workers = await openWorkers(connect, Math.min(opts.concurrency, queries.length), async (client) => {
       await client.query(`SET TIME ZONE 'UTC'`);
     });
-    const counts = await onPool(workers, queries, async (client, query) => {
-      const found = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [query.table]);
-      if (!found.rows[0].present) {
-        return undefined;
-      }
-      return withTable('restore', query.spec.name, countTable(client, query, cutoff, true));
-    });
+    const counts = await onPool(workers, queries, (client, query) =>
+      withTable('restore', query.spec.name, countTable(client, query, cutoff, true)),
+    );
     const result: RestoredCounts = { cutoff, tables: {}, missingTables: [] };
     queries.forEach((query, i) => {
       const count = counts[i];
@@ -325,6 +359,11 @@ export async function countRestored(
         result.tables[query.spec.name] = count;
       }
     });
+    if (opts.digestsOf !== undefined) {
+      const present = queries.map((q) => q.spec.name).filter((name) => result.tables[name] !== undefined);
+      const run = <T, R>(items: T[], work: (client: pg.Client, item: T) => Promise<R>) => onPool(workers, items, work);
+      result.digests = await digestRanges(run, rangesOf(opts.digestsOf, present), cutoff, 'restore');
+    }
     return result;
   } finally {
     await closeAll(workers);
@@ -364,18 +403,20 @@ export function compareCounts(source: SourceCounts, restored: RestoredCounts, ta
     }
     const after = (compared === 'settled' ? restoredCount.settled : restoredCount.total) ?? 0;
     const difference = after - before;
+    const digest = compareDigests(spec, source.digests?.[spec.name], restored.digests?.[spec.name]);
     return {
       ...verdict,
       restored: restoredCount,
       difference,
       totalDifference: restoredCount.total - sourceCount.total,
       withinTolerance: Math.abs(difference) <= spec.tolerance,
+      ...(digest === undefined ? {} : { digest }),
     };
   });
 
   const missingTables = verdicts.filter((v) => v.restored === undefined).map((v) => v.table);
   const verification: Verification = {
-    ok: verdicts.every((v) => v.withinTolerance),
+    ok: !verdicts.some(tableFailed),
     countedAt: source.countedAt,
     settleCutoff: source.settleCutoff,
     tables: verdicts,
@@ -388,19 +429,40 @@ export function compareCounts(source: SourceCounts, restored: RestoredCounts, ta
   return verification;
 }
 
+/** The verification with the schema check's result: any difference fails it. */
+export function withSchemaCheck(v: Verification, differences: SchemaDifference[]): Verification {
+  return { ...v, ok: v.ok && differences.length === 0, schemaDifferences: differences };
+}
+
 function describeFailures(v: Verification): string[] {
+  const schema = (v.schemaDifferences ?? []).map((d) => `schema: ${describeSchemaDifference(d)}`);
   return v.tables
-    .filter((verdict) => !verdict.withinTolerance)
+    .filter(tableFailed)
     .map((verdict) => {
       if (verdict.restored === undefined) {
         return `table ${verdict.table} missing in the restore`;
+      }
+      if (verdict.withinTolerance && verdict.digest) {
+        return describeDigest(verdict.table, verdict.digest);
       }
       const settled = verdict.compared === 'settled';
       const before = settled ? verdict.source?.settled : verdict.source?.total;
       const after = settled ? verdict.restored.settled : verdict.restored.total;
       const rows = settled ? `rows at or before ${v.settleCutoff}` : 'rows';
       return `${verdict.table}: ${before} ${rows} in the source, ${after ?? 0} restored (tolerance ${verdict.tolerance})`;
-    });
+    })
+    .concat(schema);
+}
+
+/** Keys only: no column value of any row is ever part of a report. */
+export function describeDigest(table: string, digest: DigestVerdict): string {
+  const ranges = digest.mismatchedRanges
+    .map(
+      (r) => `${r.from ?? '-inf'}..${r.to ?? '+inf'} (${r.sourceRows} rows in the source, ${r.restoredRows} restored)`,
+    )
+    .join(', ');
+  const samples = digest.sampleIds?.length ? `; differing keys: ${digest.sampleIds.join(', ')}` : '';
+  return `${table}: content of the settled rows differs in key ranges ${ranges}${samples}`;
 }
 
 export function assertVerified(v: Verification): void {

@@ -7,6 +7,7 @@ import { connect, type DbEndpoint, type VerifiedTlsOptions } from '../shared/db.
 import { ensureDumpRole } from '../shared/dump-role.js';
 import { parseInput } from '../shared/errors.js';
 import { ensureVerifierRole } from '../shared/readonly-role.js';
+import { verifiedTableDefinition } from '../shared/verification-functions.js';
 
 /** The PostgreSQL role name pattern the drill config also enforces. */
 export const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -29,6 +30,22 @@ export const verifierRoleProperties = z.object({
   Schemas: z.array(z.string()).default([]),
   /** The logical dump's read-only role, created beside the verifier's (lambda/shared/dump-role.ts). */
   DumpRole: z.string().regex(ROLE_NAME, { message: 'allowed: a lowercase PostgreSQL role name' }).optional(),
+  /**
+   * The verified tables (JSON text of the drill config's tables): what the verification functions may count and
+   * digest. Absent in templates from before the functions: none.
+   */
+  Tables: z
+    .string()
+    .default('[]')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'allowed: JSON text of a list of tables' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(verifiedTableDefinition)),
   /** Only there to make CloudFormation send an Update; not used here. */
   Version: z.string().optional(),
 });
@@ -140,6 +157,7 @@ export async function bootstrapVerifierRole(
         database: props.Database,
         schemas: props.Schemas,
         iamAuth: true,
+        tables: props.Tables,
       });
       if (props.DumpRole)
         await ensureDumpRole(client, { role: props.DumpRole, database: props.Database, iamAuth: true });

@@ -5,6 +5,8 @@ const identifier = z.string().regex(/^([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$/, {
   message: 'allowed: a lowercase SQL name, optionally schema.name',
 });
 
+const column = z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: 'allowed: a lowercase SQL column name' });
+
 export const verifiedTableSchema = z
   .object({
     name: identifier,
@@ -12,6 +14,21 @@ export const verifiedTableSchema = z
     timeColumn: identifier.optional(),
     /** Rows the restore may differ by before the drill fails. */
     tolerance: z.number().int().min(0, { message: 'allowed: 0 or more rows' }),
+    /** Integer key the content digest splits the table by (unique, indexed). @default 'id' */
+    keyColumn: column.optional(),
+    /**
+     * Columns whose values enter the content digest, e.g. without a `last_seen_at` that changes all the time.
+     * @default - every column
+     */
+    digestColumns: z
+      .array(column)
+      .min(1, { message: 'allowed: at least one column (omit the field for every column)' })
+      .refine((columns) => new Set(columns).size === columns.length, { message: 'allowed: each column once' })
+      .optional(),
+    /** Key ranges the digest splits the table into (parallel work, and where a mismatch is located). @default 16 */
+    digestRanges: z.number().int().min(1).max(1024, { message: 'allowed: 1 to 1024 ranges' }).optional(),
+    /** Keys named at most in the report when the digest differs (keys only, never values). @default 5 */
+    maxSampleIds: z.number().int().min(0).max(100, { message: 'allowed: 0 to 100 keys' }).optional(),
   })
   .strict();
 

@@ -30,8 +30,8 @@ export interface DatabaseRestoreTestingProps {
 
 /**
  * AWS Backup restore testing for the database: on a schedule, the newest snapshot in the vault is restored into a
- * small, unreachable instance (a security group admitting nothing), kept for a short validation window, then
- * deleted. The restore-time control of the audit framework evaluates these jobs.
+ * small instance in the database's isolated subnets (a security group that admits only what the recovery stack's
+ * RestoreTestValidation adds: its verifier), validated by it, kept for the validation window, then deleted. The restore-time control of the audit framework evaluates these jobs.
  */
 export class DatabaseRestoreTesting extends Construct {
   readonly plan: backup.CfnRestoreTestingPlan;
@@ -43,7 +43,7 @@ export class DatabaseRestoreTesting extends Construct {
     super(scope, id);
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: 'authdb restore tests: the restored instance admits nothing and reaches nothing',
+      description: 'authdb restore tests: the restored instance admits only the validation, reaches nothing',
       allowAllOutbound: false,
     });
     this.role = new iam.Role(this, 'Role', {

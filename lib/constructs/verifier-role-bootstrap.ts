@@ -24,7 +24,12 @@ const POSTGRES_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * Sources whose change must re-run the bootstrap against the database: the role's SQL and the handler logic. Their
  * hash is the resource's `Version`, so a changed grant reaches an existing database on the next deploy.
  */
-const ROLE_LOGIC_SOURCES = ['shared/readonly-role.ts', 'shared/dump-role.ts', 'verifier-role-bootstrap/bootstrap.ts'];
+const ROLE_LOGIC_SOURCES = [
+  'shared/readonly-role.ts',
+  'shared/dump-role.ts',
+  'shared/verification-functions.ts',
+  'verifier-role-bootstrap/bootstrap.ts',
+];
 
 export interface VerifierRoleBootstrapProps {
   readonly vpc: ec2.IVpc;
@@ -43,6 +48,11 @@ export interface VerifierRoleBootstrapProps {
   readonly schemas?: string[];
   /** Also create the logical dump's read-only role (IAM authentication). @default - none */
   readonly dumpRoleName?: string;
+  /**
+   * The verified tables (the drill config's): the verification functions count and digest only these.
+   * @default - none
+   */
+  readonly tables?: ReadonlyArray<{ name: string; timeColumn?: string; keyColumn?: string; digestColumns?: string[] }>;
   readonly logRetention: logs.RetentionDays;
   /** Receives an alert whenever anyone but this function (or RDS itself) reads an RDS-managed master secret. */
   readonly alertTopic: sns.ITopic;
@@ -203,6 +213,7 @@ export class VerifierRoleBootstrap extends Construct {
         SecretArn: secretArn,
         Schemas: props.schemas ?? [],
         ...(props.dumpRoleName ? { DumpRole: props.dumpRoleName } : {}),
+        Tables: JSON.stringify(props.tables ?? []),
         Version: roleLogicVersion(),
       },
     });

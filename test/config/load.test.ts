@@ -194,3 +194,36 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('verified tables: content digest settings', () => {
+  it('accepts a key column, digest columns, ranges and a sample size, all optional', () => {
+    const config = validateDevWith((c) => {
+      c.drill.tables[0] = {
+        ...c.drill.tables[0],
+        keyColumn: 'user_id',
+        digestColumns: ['user_id', 'password_hash'],
+        digestRanges: 64,
+        maxSampleIds: 0,
+      };
+    })();
+    expect(config.drill.tables[0]).toMatchObject({ keyColumn: 'user_id', digestRanges: 64, maxSampleIds: 0 });
+    expect(loadConfig('dev').drill.tables[0]).not.toHaveProperty('digestColumns');
+  });
+
+  it.each([
+    ['keyColumn', 'Id', 'drill.tables.0.keyColumn = "Id"; allowed: a lowercase SQL column name'],
+    ['digestColumns', [], 'drill.tables.0.digestColumns = []; allowed: at least one column'],
+    ['digestColumns', ['id', 'id'], 'allowed: each column once'],
+    ['digestColumns', ['id', 'x;y'], 'drill.tables.0.digestColumns.1 = "x;y"; allowed: a lowercase SQL column name'],
+    ['digestRanges', 0, 'drill.tables.0.digestRanges = 0'],
+    ['digestRanges', 2000, 'drill.tables.0.digestRanges = 2000; allowed: 1 to 1024 ranges'],
+    ['maxSampleIds', 101, 'drill.tables.0.maxSampleIds = 101; allowed: 0 to 100 keys'],
+  ])('rejects %s = %j', (field, value, message) => {
+    expectConfigError(
+      validateDevWith((c) => {
+        Object.assign(c.drill.tables[0], { [field]: value });
+      }),
+      message,
+    );
+  });
+});

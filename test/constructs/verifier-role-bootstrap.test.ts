@@ -41,7 +41,10 @@ describe('VerifierRoleBootstrap', () => {
 
   beforeAll(() => {
     stacks = environmentStacks('dev');
-    bootstrap = addBootstrap(stacks.database, 'VerifierRole', { schemas: ['public'] });
+    bootstrap = addBootstrap(stacks.database, 'VerifierRole', {
+      schemas: ['public'],
+      tables: [{ name: 'users', timeColumn: 'created_at', digestColumns: ['id', 'password_hash'] }],
+    });
     template = Template.fromStack(stacks.database);
     ids = {
       fn: idOf(template, 'AWS::Lambda::Function', 'VerifierRoleFunction'),
@@ -73,6 +76,8 @@ describe('VerifierRoleBootstrap', () => {
       Port: { 'Fn::GetAtt': [ids.db, 'Endpoint.Port'] },
       SecretArn: secretArn(),
       Schemas: ['public'],
+      // The tables the verification functions may count and digest, as JSON text (CloudFormation keeps it as is).
+      Tables: JSON.stringify([{ name: 'users', timeColumn: 'created_at', digestColumns: ['id', 'password_hash'] }]),
       Version: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     // No provider framework: the only functions in the stack are ours and CDK's default-SG restrictor.

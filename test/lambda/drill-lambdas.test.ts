@@ -897,6 +897,67 @@ describe('drill report', () => {
     expect(report.mismatchedTables).toEqual(['users']);
   });
 
+  it('lists per table the counts, the digest match, schema differences and the newest row vs the recovery point', () => {
+    const state = succeeded();
+    if (state.verification?.compared !== true) throw new Error('unreachable');
+    const v = state.verification.verification;
+    v.ok = false;
+    v.tables[0] = {
+      ...tableVerdict('users', 0),
+      digest: {
+        match: false,
+        judged: true,
+        mismatchedRanges: [{ from: '1001', to: '2000', sourceRows: 98, restoredRows: 98 }],
+        sampleIds: ['1234'],
+      },
+    };
+    v.tables[1] = {
+      ...tableVerdict('platform_accounts', 0),
+      digest: { match: true, judged: true, mismatchedRanges: [] },
+    };
+    v.schemaDifferences = [
+      { kind: 'index', name: 'audit_logs.audit_logs_user_idx', source: 'CREATE INDEX audit_logs_user_idx ...' },
+      { kind: 'extension', name: 'pg_trgm', source: '1.6' },
+    ];
+    const report = buildReport(state, config, REPORTED);
+    expect(report.tables).toEqual([
+      {
+        table: 'users',
+        compared: 'settled',
+        sourceCount: 98,
+        restoredCount: 98,
+        sourceTotal: 100,
+        restoredTotal: 100,
+        digestMatch: false,
+        differingKeys: ['1234'],
+        schemaDifferences: [],
+        newestRow: '2026-11-25T01:01:05.000Z',
+        // restore time 01:01:10
+        newestBeforeRecoveryPointSeconds: 5,
+        ok: false,
+      },
+      expect.objectContaining({ table: 'platform_accounts', digestMatch: true, ok: true }),
+      expect.objectContaining({
+        table: 'audit_logs',
+        schemaDifferences: ['index audit_logs.audit_logs_user_idx missing in the restore'],
+        ok: false,
+      }),
+    ]);
+    expect(report.databaseSchemaDifferences).toEqual(['extension pg_trgm missing in the restore']);
+    expect(report.mismatchedTables).toEqual(['users', 'audit_logs']);
+    const { message } = summarize(report, 's3://b/k');
+    expect(message).toContain(
+      'FAIL users: 98 settled rows in the source, 98 restored, content digest DIFFERS (keys 1234), newest row 0m05s before the recovery point',
+    );
+    expect(message).toContain(
+      'ok   platform_accounts: 98 settled rows in the source, 98 restored, content digest matches',
+    );
+    expect(message).toContain(
+      'FAIL audit_logs: 98 settled rows in the source, 98 restored, schema: index audit_logs.audit_logs_user_idx missing in the restore',
+    );
+    expect(message).toContain('FAIL database schema: extension pg_trgm missing in the restore');
+  });
+
   it('reports a snapshot drill uncompared, with freshness measured from the snapshot time', () => {
     const snapshot = {
       identifier: 'arn:aws:rds:ap-northeast-2:111111111111:snapshot:awsbackup:job-0aa',

@@ -92,6 +92,7 @@ function properties(overrides: Record<string, unknown> = {}) {
     Port: String(server.port),
     SecretArn: SECRET_ARN,
     Schemas: ['public'],
+    Tables: JSON.stringify([{ name: 'users', timeColumn: 'created_at', tolerance: 0 }]),
     Version: '0123456789abcdef',
     ...overrides,
   };
@@ -157,8 +158,15 @@ describe('bootstrapVerifierRole against PostgreSQL 15', () => {
       rolcanlogin: true,
       rolsuper: false,
       rolconfig: ['default_transaction_read_only=on', 'search_path=public'],
-      member_of: ['pg_read_all_data'],
+      // No pg_read_all_data: it counts and digests through the functions only.
+      member_of: [],
     });
+    const functions = await admin.query(
+      `SELECT string_agg(p.proname, ',' ORDER BY p.proname) AS names FROM pg_proc p
+         JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'authdb_verify' AND has_function_privilege('authdb_verifier', p.oid, 'EXECUTE')`,
+    );
+    expect(functions.rows[0].names).toBe('key_bounds,range_digest,row_digests,table_counts');
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     const logged = output.join('');
     expect(logged).toContain('verifier role ensured');
@@ -189,7 +197,7 @@ describe('bootstrapVerifierRole against PostgreSQL 15', () => {
       PhysicalResourceId: 'verifier-role:twice_verifier',
       Data: { Created: 'false', RdsIamGranted: 'true' },
     });
-    expect((await roleRow('twice_verifier')).member_of).toEqual(['pg_read_all_data', 'rds_iam']);
+    expect((await roleRow('twice_verifier')).member_of).toEqual(['rds_iam']);
     const count = await admin.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'twice_verifier'`);
     expect(count.rows[0].n).toBe(1);
   });
@@ -238,6 +246,18 @@ describe('bootstrapVerifierRole failures answer FAILED with a reason and no secr
     expect(body.Reason).toMatch(/Role = "Verifier-Role"; allowed: a lowercase PostgreSQL role name/);
     expect(body.Reason).toMatch(/Port = "five"/);
     expect(body.Reason).toMatch(/SecretArn = missing/);
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('invalid Tables: FAILED naming the field, before the secret is read', async () => {
+    for (const tables of ['not json', JSON.stringify([{ timeColumn: 'created_at' }])]) {
+      responses = [];
+      const request = event('Create', properties({ Tables: tables }));
+      await bootstrapVerifierRole(request, deps());
+      const body = onlyResponse(request);
+      expect(body.Status).toBe('FAILED');
+      expect(body.Reason).toMatch(/Tables/);
+    }
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 

@@ -12,6 +12,7 @@ import { requestDrillRestore } from '../../lambda/drill-restore/restore.js';
 import { verifier } from '../../lambda/drill-verifier/verifier.js';
 import { instanceStatus } from '../../lambda/instance-status/instance-status.js';
 import { scratchInstanceId } from '../../lambda/shared/drill.js';
+import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../../lambda/shared/tags.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { templateOf } from '../support/app.js';
@@ -49,6 +50,15 @@ beforeAll(async () => {
   pgServer = await startPostgres();
   await pgServer.createDatabase('source');
   await pgServer.psql(SCHEMA, 'source');
+  // What the bootstrap does on the production database (restores copy it): the verifier role and its functions.
+  const admin = await pgServer.client('source');
+  await ensureVerifierRole(admin, {
+    role: config.drill.verifierRole,
+    database: 'source',
+    schemas: [],
+    iamAuth: false,
+    tables: config.drill.tables,
+  }).finally(() => admin.end());
 });
 
 afterAll(async () => {
@@ -91,7 +101,7 @@ async function runDrill(scenario: Scenario = {}): Promise<ExecutionResult & { sc
   const drill = config.drill;
   const verifierConfig = { tables: drill.tables, settleSeconds: drill.settleMinutes * 60, concurrency: 2 };
   const connectTo = (endpoint: { host: string }) =>
-    pgServer.connectionFactory(endpoint.host.startsWith(SOURCE) ? 'source' : 'scratch');
+    pgServer.connectionFactory(endpoint.host.startsWith(SOURCE) ? 'source' : 'scratch', config.drill.verifierRole);
   const handlers = {
     Preflight: (e: unknown) =>
       preflight(e, { environment: 'dev', sourceInstanceId: SOURCE }, { rds, sfn: new SFNClient({}), now }),

@@ -12,6 +12,7 @@ import { finishRestore } from '../../lambda/restore-finish/finish.js';
 import { type RestoreReport, reportRestore } from '../../lambda/restore-report/report.js';
 import { startRestore } from '../../lambda/restore-start/start.js';
 import { validateRestore } from '../../lambda/restore-validate/validate.js';
+import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { PURPOSE_RESTORED, TAG_EXECUTION, TAG_PURPOSE, TAG_STATUS } from '../../lambda/shared/tags.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { templateOf } from '../support/app.js';
@@ -54,6 +55,15 @@ beforeAll(async () => {
   pgServer = await startPostgres();
   await pgServer.createDatabase('source');
   await pgServer.psql(SCHEMA, 'source');
+  // What the bootstrap does on the production database (restores copy it): the verifier role and its functions.
+  const admin = await pgServer.client('source');
+  await ensureVerifierRole(admin, {
+    role: config.drill.verifierRole,
+    database: 'source',
+    schemas: [],
+    iamAuth: false,
+    tables: config.drill.tables,
+  }).finally(() => admin.end());
 });
 
 afterAll(async () => {
@@ -99,7 +109,10 @@ async function runRestore(input: unknown, opts: { renameCheckNow?: () => Date } 
   const tables = config.drill.tables;
   const verifierConfig = { tables, settleSeconds: config.drill.settleMinutes * 60, concurrency: 2 };
   const connectTo = (endpoint: { host: string }) =>
-    pgServer.connectionFactory(endpoint.host.startsWith(`${SOURCE}.`) ? 'source' : 'restored');
+    pgServer.connectionFactory(
+      endpoint.host.startsWith(`${SOURCE}.`) ? 'source' : 'restored',
+      config.drill.verifierRole,
+    );
   const status = (e: unknown) => instanceStatus(e, { rds, now });
   const handlers = {
     Validate: (e: unknown) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureVerifierRole } from '../../../lambda/shared/readonly-role.js';
 import {
   assertVerified,
   compareCounts,
@@ -42,6 +43,15 @@ describe('verification of a real point-in-time recovery', () => {
          SELECT 'user' || i || '@example.com', md5(i::text), now() - i * interval '1 minute' FROM generate_series(1, 300) AS i;`,
       'authdb',
     );
+    // What the bootstrap does: the verifier role and the functions it counts through (copied by the recovery).
+    const admin = await primary.client('authdb');
+    await ensureVerifierRole(admin, {
+      role: 'verifier',
+      database: 'authdb',
+      schemas: [],
+      iamAuth: false,
+      tables: TABLES,
+    }).finally(() => admin.end());
     const baseBackupDir = await primary.baseBackup();
 
     // Write load running across C: every statement commits on its own, stamped with the commit-time clock.
@@ -61,7 +71,10 @@ describe('verification of a real point-in-time recovery', () => {
       }
     })();
     await sleep(1500);
-    const source = await countSource(primary.connectionFactory('authdb'), TABLES, { concurrency: 3, settleSeconds: 1 });
+    const source = await countSource(primary.connectionFactory('authdb', 'verifier'), TABLES, {
+      concurrency: 3,
+      settleSeconds: 1,
+    });
     await sleep(300);
     writing = false;
     await load;
@@ -81,9 +94,14 @@ describe('verification of a real point-in-time recovery', () => {
     const archiveDir = primary.archiveDir ?? '';
 
     recovered = await recoverCluster({ baseBackupDir, archiveDir, targetTime: source.countedAt });
-    const restored = await countRestored(recovered.connectionFactory('authdb'), TABLES, source.settleCutoff, {
-      concurrency: 3,
-    });
+    const restored = await countRestored(
+      recovered.connectionFactory('authdb', 'verifier'),
+      TABLES,
+      source.settleCutoff,
+      {
+        concurrency: 3,
+      },
+    );
     const verification = compareCounts(source, restored, TABLES);
 
     expect(source.tables.audit_logs.settled).toBeGreaterThan(0);

@@ -20,6 +20,10 @@ import {
   type TableSpec,
   VerificationMismatch,
 } from '../../../lambda/shared/row-counts.js';
+import {
+  installVerificationFunctions,
+  type VerifiedTableDefinition,
+} from '../../../lambda/shared/verification-functions.js';
 import { type PostgresServer, startPostgres } from '../../support/postgres.js';
 
 const SCHEMA = `
@@ -55,7 +59,20 @@ let databases = 0;
 
 beforeAll(async () => {
   server = await startPostgres();
+  await server.psql('CREATE ROLE verifier LOGIN');
 });
+
+/** What the bootstrap does: the functions the verifier counts and digests through, for `tables`. */
+async function install(databases: string[], tables: VerifiedTableDefinition[] = TABLES): Promise<void> {
+  for (const database of databases) {
+    const client = await server.client(database);
+    try {
+      await installVerificationFunctions(client, { verifierRole: 'verifier', tables });
+    } finally {
+      await client.end();
+    }
+  }
+}
 
 afterAll(async () => {
   await server?.stop();
@@ -70,6 +87,7 @@ async function sourceAndRestore(): Promise<{ source: string; restored: string }>
   await server.createDatabase(restored);
   await server.psql(SCHEMA + SEED, source);
   await server.psql(SCHEMA, restored);
+  await install([source, restored]);
   return { source, restored };
 }
 
@@ -257,6 +275,7 @@ describe('row-count verification against PostgreSQL 15', () => {
   it('honours tolerance, and compares totals for a table without a time column', async () => {
     const { source, restored } = await sourceAndRestore();
     await restoreAsOfNow(source, restored);
+    await install([source], [...TABLES, { name: 'platform_accounts_copy' }]);
     const counts = await countSource(
       server.connectionFactory(source),
       [...TABLES, { name: 'platform_accounts_copy', tolerance: 0 }],
@@ -297,6 +316,7 @@ describe('row-count verification against PostgreSQL 15', () => {
       withTime,
     );
     expect(v3.ok).toBe(true);
+    await install([source, restored], totalsOnly);
     const source4 = await countSource(server.connectionFactory(source), totalsOnly, COUNT_OPTIONS);
     expect(source4.tables.platform_accounts).toEqual({ total: 300 });
     const v4 = await verify(source4, restored, totalsOnly);
@@ -315,13 +335,14 @@ describe('row-count verification against PostgreSQL 15', () => {
       { name: 'slow_users', tolerance: 0 },
       { name: 'audit_logs', timeColumn: 'created_at', tolerance: 0 },
     ];
+    await install([source], tables);
     const counting = countSource(server.connectionFactory(source), tables, { concurrency: 1, settleSeconds: 0 });
     const watcher = await server.client(source);
     try {
       for (let i = 0; i < 100; i += 1) {
         const active = await watcher.query(
           `SELECT count(*) AS n FROM pg_stat_activity
-            WHERE state = 'active' AND query LIKE '%FROM "slow_users"%' AND pid <> pg_backend_pid()`,
+            WHERE state = 'active' AND query LIKE '%authdb_verify.table_counts%' AND pid <> pg_backend_pid()`,
         );
         if (active.rows[0].n === '1') break;
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -364,6 +385,7 @@ describe('row-count verification against PostgreSQL 15', () => {
     const { source, restored } = await sourceAndRestore();
     await restoreAsOfNow(source, restored);
     const qualified: TableSpec[] = [{ name: 'public.users', timeColumn: 'created_at', tolerance: 0 }];
+    await install([source, restored], qualified);
     const counts = await countSource(server.connectionFactory(source), qualified, COUNT_OPTIONS);
     expect(counts.tables['public.users'].total).toBe(200);
     expect((await verify(counts, restored, qualified)).ok).toBe(true);
