@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { connect, type DbEndpoint, type VerifiedTlsOptions } from '../shared/db.js';
 import { parseInput } from '../shared/errors.js';
 import { ensureVerifierRole } from '../shared/readonly-role.js';
+import { ensureReplayControlRole } from '../shared/replay-control-role.js';
 
 /** The PostgreSQL role name pattern the drill config also enforces. */
 export const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -26,6 +27,8 @@ export const verifierRoleProperties = z.object({
   }),
   /** Put on the role's search_path. */
   Schemas: z.array(z.string()).default([]),
+  /** The rewind workflow's replay-control role (only where a delayed replica exists); reaches it by replication. */
+  ReplayControlRole: z.string().regex(ROLE_NAME, { message: 'allowed: a lowercase PostgreSQL role name' }).optional(),
   /** Only there to make CloudFormation send an Update; not used here. */
   Version: z.string().optional(),
 });
@@ -138,6 +141,13 @@ export async function bootstrapVerifierRole(
         schemas: props.Schemas,
         iamAuth: true,
       });
+      if (props.ReplayControlRole !== undefined) {
+        await ensureReplayControlRole(client, {
+          role: props.ReplayControlRole,
+          database: props.Database,
+          iamAuth: true,
+        });
+      }
       deps.logger.info('verifier role ensured', {
         requestType: request.RequestType,
         role: props.Role,

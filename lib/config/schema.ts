@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backupSchema, checkLockBracketsWrites, primaryVaultWrites } from './backup-schema.js';
 import { drillSchema, restoreSchema } from './drill-schema.js';
+import { delayedReplicaSchema, readinessSchema, rewindSchema } from './rewind-schema.js';
 import { durationMinutes, parseDailyWindow, parseWeeklyWindow, weeklyMeetsDaily } from './windows.js';
 
 /** RDS needs at least 30 minutes for both windows. */
@@ -135,6 +136,9 @@ export const environmentSchema = z
     backup: backupSchema,
     drill: drillSchema,
     restore: restoreSchema,
+    delayedReplica: delayedReplicaSchema,
+    rewind: rewindSchema,
+    readiness: readinessSchema,
   })
   .strict()
   .superRefine((env, ctx) => {

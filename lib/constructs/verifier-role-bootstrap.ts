@@ -20,7 +20,11 @@ const POSTGRES_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * Sources whose change must re-run the bootstrap against the database: the role's SQL and the handler logic. Their
  * hash is the resource's `Version`, so a changed grant reaches an existing database on the next deploy.
  */
-const ROLE_LOGIC_SOURCES = ['shared/readonly-role.ts', 'verifier-role-bootstrap/bootstrap.ts'];
+const ROLE_LOGIC_SOURCES = [
+  'shared/readonly-role.ts',
+  'shared/replay-control-role.ts',
+  'verifier-role-bootstrap/bootstrap.ts',
+];
 
 export interface VerifierRoleBootstrapProps {
   readonly vpc: ec2.IVpc;
@@ -37,6 +41,8 @@ export interface VerifierRoleBootstrapProps {
   readonly databaseName: string;
   /** Schemas put on the role's search_path. @default - none: the server's default search_path */
   readonly schemas?: string[];
+  /** Also the rewind workflow's replay-control role (lambda/shared/replay-control-role.ts). @default - none */
+  readonly replayControlRole?: string;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -151,6 +157,7 @@ export class VerifierRoleBootstrap extends Construct {
         Port: database.instance.dbInstanceEndpointPort,
         SecretArn: secretArn,
         Schemas: props.schemas ?? [],
+        ...(props.replayControlRole === undefined ? {} : { ReplayControlRole: props.replayControlRole }),
         Version: roleLogicVersion(),
       },
     });
@@ -182,6 +189,9 @@ function validate(scope: Construct, props: VerifierRoleBootstrapProps): void {
   const names: [string, string][] = [
     ['roleName', props.roleName],
     ['databaseName', props.databaseName],
+    ...(props.replayControlRole === undefined
+      ? []
+      : [['replayControlRole', props.replayControlRole] as [string, string]]),
     ...(props.schemas ?? []).map((schema, i): [string, string] => [`schemas[${i}]`, schema]),
   ];
   for (const [field, value] of names) {

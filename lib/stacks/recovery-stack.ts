@@ -56,6 +56,7 @@ export class RecoveryStack extends EnvironmentStack {
       key: props.key,
       roleName: d.verifierRole,
       databaseName: config.database.databaseName,
+      ...(config.delayedReplica.enabled ? { replayControlRole: config.delayedReplica.replayControlRole } : {}),
       logRetention: config.logRetentionDays,
     });
 
