@@ -56,6 +56,7 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     key: database.key,
     alertTopic: backup.alertTopic,
     drKey: drRegion.replicationKey,
+    delayedReplica: database.delayedReplica,
     crossRegionReferences: true,
     description: `authdb-dr ${config.name}: DR drill and restore workflows (stateless)`,
   });

@@ -1,5 +1,21 @@
-import type pg from 'pg';
+import { z } from 'zod';
 import { incidentTooOldMessage, RewindError } from '../shared/rewind.js';
+
+/** The part of a pg.Client the replay steps use: a connection to the delayed replica as the replay-control role. */
+export interface ReplaySession {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+const stateRow = z.object({
+  in_recovery: z.boolean(),
+  pause_state: z.string().nullable(),
+  last_replay_at: z.string().nullable(),
+  before_incident: z.boolean().nullable(),
+  now: z.string(),
+  apply_delay_ms: z.coerce.number(),
+  target_is_incident: z.boolean(),
+  pending_bytes: z.coerce.number().nullable(),
+});
 
 const ISO_US = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
@@ -21,7 +37,7 @@ export interface ReplayState {
   pendingBytes: number | null;
 }
 
-export async function readReplayState(client: pg.Client, incidentTime: string): Promise<ReplayState> {
+export async function readReplayState(client: ReplaySession, incidentTime: string): Promise<ReplayState> {
   const result = await client.query(
     `SELECT pg_is_in_recovery() AS in_recovery,
             CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() END AS pause_state,
@@ -34,16 +50,16 @@ export async function readReplayState(client: pg.Client, incidentTime: string): 
             pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint AS pending_bytes`,
     [incidentTime],
   );
-  const row = result.rows[0];
+  const row = stateRow.parse(result.rows[0]);
   return {
     inRecovery: row.in_recovery,
     pauseState: row.pause_state,
     lastReplayAt: row.last_replay_at,
     beforeIncident: row.before_incident,
     now: row.now,
-    applyDelayMs: Number(row.apply_delay_ms),
+    applyDelayMs: row.apply_delay_ms,
     targetIsIncident: row.target_is_incident,
-    pendingBytes: row.pending_bytes === null ? null : Number(row.pending_bytes),
+    pendingBytes: row.pending_bytes,
   };
 }
 
@@ -59,7 +75,7 @@ export interface Frozen {
  * and the pause can be missed. When T is too old the pause is lifted again (the replica keeps protecting the next
  * incident) and the error names the point-in-time restore.
  */
-export async function freezeReplay(client: pg.Client, incidentTime: string, environment: string): Promise<Frozen> {
+export async function freezeReplay(client: ReplaySession, incidentTime: string, environment: string): Promise<Frozen> {
   await pause(client);
   const state = await readReplayState(client, incidentTime);
   if (state.lastReplayAt === null || state.beforeIncident !== true) {
@@ -69,7 +85,7 @@ export async function freezeReplay(client: pg.Client, incidentTime: string, envi
   return { state, lastReplayAt: state.lastReplayAt };
 }
 
-async function pause(client: pg.Client): Promise<void> {
+async function pause(client: ReplaySession): Promise<void> {
   try {
     await client.query('SELECT pg_wal_replay_pause()');
   } catch (error) {
@@ -96,7 +112,7 @@ export type TargetProgress =
  * commit was replayed since the restart.
  */
 export async function checkRecoveryTarget(
-  client: pg.Client,
+  client: ReplaySession,
   incidentTime: string,
   frozenAt: string,
 ): Promise<TargetProgress> {

@@ -7,7 +7,12 @@ export type RewindErrorName =
   | 'ReplicaNotReplaying'
   | 'RecoveryTargetNotApplied'
   | 'ReplayedPastIncident'
-  | 'CutoverNotAvailable';
+  | 'CutoverNotAvailable'
+  | 'ReplicaFailed'
+  | 'RebootTimedOut'
+  | 'ReplayTimedOut'
+  | 'PromotionTimedOut'
+  | 'VerificationFailed';
 
 /** An error whose `name` the state machine catches, with a message that says what is wrong and what to do. */
 export class RewindError extends Error {

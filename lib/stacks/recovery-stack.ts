@@ -4,11 +4,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { AuthDatabase } from '../constructs/auth-database.js';
+import type { DelayedReplica } from '../constructs/delayed-replica.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
 import { DrillAlarms } from '../constructs/drill-alarms.js';
 import { RecoveryDashboard } from '../constructs/recovery-dashboard.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
 import { RestoreWorkflow } from '../constructs/restore-workflow.js';
+import { RewindWorkflow } from '../constructs/rewind-workflow.js';
 import { VerifierRoleBootstrap } from '../constructs/verifier-role-bootstrap.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
@@ -21,6 +23,8 @@ export interface RecoveryStackProps extends EnvironmentStackProps {
   readonly alertTopic: sns.ITopic;
   /** The DR-region key of replicated automated backups (a cross-region reference): restored instances use it too. */
   readonly drKey: kms.IKey;
+  /** The delayed replica, where config enables it: the rewind workflow promotes it. */
+  readonly delayedReplica?: DelayedReplica;
 }
 
 /**
@@ -34,6 +38,7 @@ export class RecoveryStack extends EnvironmentStack {
   readonly verifierRole: VerifierRoleBootstrap;
   readonly restore: RestoreWorkflow;
   readonly dashboard: RecoveryDashboard;
+  readonly rewind?: RewindWorkflow;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -101,6 +106,32 @@ export class RecoveryStack extends EnvironmentStack {
       rtoTarget: Duration.minutes(config.targets.rtoMinutes),
       logRetention: config.logRetentionDays,
     });
+
+    if (props.delayedReplica) {
+      const r = config.rewind;
+      this.rewind = new RewindWorkflow(this, 'Rewind', {
+        environment: config.name,
+        vpc: props.vpc,
+        database: props.database,
+        replica: props.delayedReplica,
+        key: props.key,
+        alertTopic: props.alertTopic,
+        reportBucket: this.reports.bucket,
+        databaseName: config.database.databaseName,
+        replayControlRole: config.delayedReplica.replayControlRole,
+        verifierRole: d.verifierRole,
+        tables: d.tables,
+        concurrency: d.concurrency,
+        margin: Duration.minutes(r.marginMinutes),
+        poll: Duration.seconds(r.pollSeconds),
+        replayTimeout: Duration.minutes(r.replayTimeoutMinutes),
+        promoteTimeout: Duration.minutes(r.promoteTimeoutMinutes),
+        backupRetention: Duration.days(config.database.backupRetentionDays),
+        rtoTarget: Duration.minutes(config.targets.rtoMinutes),
+        restoreStateMachineName: `authdb-dr-${config.name}-restore`,
+        logRetention: config.logRetentionDays,
+      });
+    }
 
     this.alarms = new DrillAlarms(this, 'DrillAlarms', {
       environment: config.name,
