@@ -1,6 +1,5 @@
 import { type Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -43,6 +42,11 @@ export class DelayedReplica extends Construct {
   /** Physical name of the parameter group (the rewind workflow modifies it). */
   readonly parameterGroupName: string;
   readonly securityGroup: ec2.SecurityGroup;
+  /**
+   * RDS's resource id (db-…), which IAM database authentication grants name. From the L1: without a feature flag the
+   * L2's `instanceResourceId` of a read replica is its ARN.
+   */
+  readonly resourceId: string;
 
   constructor(scope: Construct, id: string, props: DelayedReplicaProps) {
     super(scope, id);
@@ -111,6 +115,7 @@ export class DelayedReplica extends Construct {
     // A replica of an encrypted source is encrypted (KmsKeyId above); CloudFormation rejects StorageEncrypted with
     // SourceDBInstanceIdentifier, and the L2 adds it whenever a key is given.
     (this.instance.node.defaultChild as rds.CfnDBInstance).addPropertyDeletionOverride('StorageEncrypted');
+    this.resourceId = (this.instance.node.defaultChild as rds.CfnDBInstance).attrDbiResourceId;
     this.parameterGroupName = this.parameterGroup.node.findAll().find((c) => c instanceof rds.CfnDBParameterGroup)!.ref;
     this.acknowledgeFindings();
   }
@@ -174,10 +179,5 @@ export class DelayedReplica extends Construct {
       toPort: POSTGRES_PORT,
       description,
     });
-  }
-
-  /** Lets `grantee` log in as `dbUser` with IAM database authentication, on this replica only. */
-  grantConnect(grantee: iam.IGrantable, dbUser: string): iam.Grant {
-    return this.instance.grantConnect(grantee, dbUser);
   }
 }

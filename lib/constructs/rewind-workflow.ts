@@ -149,7 +149,7 @@ export class RewindWorkflow extends Construct {
       stack.formatArn({
         service: 'rds-db',
         resource: 'dbuser',
-        resourceName: `${props.replica.instance.instanceResourceId}/${user}`,
+        resourceName: `${props.replica.resourceId}/${user}`,
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       });
     replay.role.addToPolicy(

@@ -307,6 +307,10 @@ class Resolver {
       // RDS names the secret it manages rds!db-<resource id>; the instance identifier stands in for that id.
       return this.arn('secretsmanager', `secret:rds!db-${this.string(this.ref(id))}-AbCdEf`);
     }
+    if (r.Type === 'AWS::RDS::DBInstance' && attr === 'DbiResourceId') {
+      // RDS assigns db-<26 characters>; the identifier stands in for it, so grants stay per instance.
+      return `db-${this.string(this.ref(id))}`;
+    }
     if (attr !== 'Arn' && !(r.Type === 'AWS::SNS::Topic' && attr === 'TopicArn')) throw fail();
     switch (r.Type) {
       case 'AWS::Logs::LogGroup':
