@@ -7,6 +7,7 @@ import type { AuthDatabase } from '../constructs/auth-database.js';
 import type { DelayedReplica } from '../constructs/delayed-replica.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
 import { DrillAlarms } from '../constructs/drill-alarms.js';
+import { ReadinessMonitor } from '../constructs/readiness-monitor.js';
 import { RecoveryDashboard } from '../constructs/recovery-dashboard.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
 import { RestoreWorkflow } from '../constructs/restore-workflow.js';
@@ -39,6 +40,7 @@ export class RecoveryStack extends EnvironmentStack {
   readonly restore: RestoreWorkflow;
   readonly dashboard: RecoveryDashboard;
   readonly rewind?: RewindWorkflow;
+  readonly readiness: ReadinessMonitor;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -132,6 +134,26 @@ export class RecoveryStack extends EnvironmentStack {
         logRetention: config.logRetentionDays,
       });
     }
+
+    this.readiness = new ReadinessMonitor(this, 'Readiness', {
+      environment: config.name,
+      database: props.database,
+      drRegion: config.drRegion,
+      drillStateMachine: this.drill.stateMachine,
+      ...(props.delayedReplica
+        ? {
+            delayedReplica: props.delayedReplica,
+            applyDelay: Duration.minutes(config.delayedReplica.applyDelayMinutes),
+          }
+        : {}),
+      schedule: Duration.minutes(config.readiness.scheduleMinutes),
+      breachPeriods: config.readiness.breachPeriods,
+      rpoObjective: Duration.minutes(config.targets.rpoMinutes),
+      drillMaxAge: Duration.days(config.readiness.drillMaxAgeDays),
+      key: props.key,
+      alertTopic: props.alertTopic,
+      logRetention: config.logRetentionDays,
+    });
 
     this.alarms = new DrillAlarms(this, 'DrillAlarms', {
       environment: config.name,
