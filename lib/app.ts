@@ -65,6 +65,7 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
       securityGroup: backup.restoreTesting.securityGroup,
     },
     drKey: drRegion.replicationKey,
+    delayedReplica: database.delayedReplica,
     crossRegionReferences: true,
     description: `authdb-dr ${config.name}: DR drill and restore workflows (stateless)`,
   });

@@ -22,7 +22,12 @@ export interface ReportDeps extends ReportSink {
 }
 
 /** `<kind>/<env>/<yyyy>/<mm>/<execution name>.json`, from the execution's start. */
-export function reportKey(kind: 'drills' | 'restores', environment: string, startedAt: string, executionName: string) {
+export function reportKey(
+  kind: 'drills' | 'restores' | 'rewinds',
+  environment: string,
+  startedAt: string,
+  executionName: string,
+) {
   return `${kind}/${environment}/${startedAt.slice(0, 7).replace('-', '/')}/${executionName}.json`;
 }
 

@@ -7,6 +7,7 @@ import { connect, type DbEndpoint, type VerifiedTlsOptions } from '../shared/db.
 import { ensureDumpRole } from '../shared/dump-role.js';
 import { parseInput } from '../shared/errors.js';
 import { ensureVerifierRole } from '../shared/readonly-role.js';
+import { ensureReplayControlRole } from '../shared/replay-control-role.js';
 import { verifiedTableDefinition } from '../shared/verification-functions.js';
 
 /** The PostgreSQL role name pattern the drill config also enforces. */
@@ -46,6 +47,8 @@ export const verifierRoleProperties = z.object({
       }
     })
     .pipe(z.array(verifiedTableDefinition)),
+  /** The rewind workflow's replay-control role (only where a delayed replica exists); reaches it by replication. */
+  ReplayControlRole: z.string().regex(ROLE_NAME, { message: 'allowed: a lowercase PostgreSQL role name' }).optional(),
   /** Only there to make CloudFormation send an Update; not used here. */
   Version: z.string().optional(),
 });
@@ -161,6 +164,13 @@ export async function bootstrapVerifierRole(
       });
       if (props.DumpRole)
         await ensureDumpRole(client, { role: props.DumpRole, database: props.Database, iamAuth: true });
+      if (props.ReplayControlRole !== undefined) {
+        await ensureReplayControlRole(client, {
+          role: props.ReplayControlRole,
+          database: props.Database,
+          iamAuth: true,
+        });
+      }
       deps.logger.info('verifier role ensured', {
         requestType: request.RequestType,
         role: props.Role,

@@ -99,6 +99,16 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
     breakGlass: { trustedPrincipalArns: [`arn:aws:iam::${ACCOUNTS[name]}:user/authdb-dr-incident-responder`] },
     restore: { allowedInstanceClasses: ['db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge'] },
     cutover: { dataLossAcknowledgementAfterHours: 1 },
+    // Off outside prod: a replica doubles the database cost. 60 minutes: see the README (bad writes and rewind).
+    delayedReplica: {
+      enabled: false,
+      applyDelayMinutes: 60,
+      instanceClass: 'db.t4g.medium',
+      generation: 1,
+      replayControlRole: 'authdb_replay_control',
+    },
+    rewind: { marginMinutes: 5, pollSeconds: 15, replayTimeoutMinutes: 30, promoteTimeoutMinutes: 30 },
+    readiness: { scheduleMinutes: 5, breachPeriods: 3, drillMaxAgeDays: 8, drDrillMaxAgeDays: 35 },
   };
 }
 
@@ -138,6 +148,8 @@ const prod: EnvironmentInput = {
     performanceInsightsRetentionDays: 731,
   },
   logRetentionDays: 365,
+  delayedReplica: { ...prodBase.delayedReplica, enabled: true, instanceClass: 'db.r6g.large' },
+  readiness: { ...prodBase.readiness, scheduleMinutes: 1 },
   backup: {
     ...prodBase.backup,
     // Compliance mode: after 3 days nobody, not even the account root, can remove the lock or shorten a retention.

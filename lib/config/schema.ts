@@ -4,6 +4,7 @@ import { breakGlassSchema } from './break-glass-schema.js';
 import { cutoverSchema } from './cutover-schema.js';
 import { drillSchema, restoreSchema } from './drill-schema.js';
 import { logicalBackupSchema } from './logical-backup-schema.js';
+import { delayedReplicaSchema, readinessSchema, rewindSchema } from './rewind-schema.js';
 import { durationMinutes, parseDailyWindow, parseWeeklyWindow, weeklyMeetsDaily } from './windows.js';
 
 /** RDS needs at least 30 minutes for both windows. */
@@ -142,6 +143,9 @@ export const environmentSchema = z
     restore: restoreSchema,
     logicalBackup: logicalBackupSchema,
     cutover: cutoverSchema,
+    delayedReplica: delayedReplicaSchema,
+    rewind: rewindSchema,
+    readiness: readinessSchema,
   })
   .strict()
   .superRefine((env, ctx) => {

@@ -28,6 +28,7 @@ const ROLE_LOGIC_SOURCES = [
   'shared/readonly-role.ts',
   'shared/dump-role.ts',
   'shared/verification-functions.ts',
+  'shared/replay-control-role.ts',
   'verifier-role-bootstrap/bootstrap.ts',
 ];
 
@@ -53,6 +54,8 @@ export interface VerifierRoleBootstrapProps {
    * @default - none
    */
   readonly tables?: ReadonlyArray<{ name: string; timeColumn?: string; keyColumn?: string; digestColumns?: string[] }>;
+  /** Also the rewind workflow's replay-control role (lambda/shared/replay-control-role.ts). @default - none */
+  readonly replayControlRole?: string;
   readonly logRetention: logs.RetentionDays;
   /** Receives an alert whenever anyone but this function (or RDS itself) reads an RDS-managed master secret. */
   readonly alertTopic: sns.ITopic;
@@ -214,6 +217,7 @@ export class VerifierRoleBootstrap extends Construct {
         Schemas: props.schemas ?? [],
         ...(props.dumpRoleName ? { DumpRole: props.dumpRoleName } : {}),
         Tables: JSON.stringify(props.tables ?? []),
+        ...(props.replayControlRole === undefined ? {} : { ReplayControlRole: props.replayControlRole }),
         Version: roleLogicVersion(),
       },
     });
@@ -246,6 +250,9 @@ function validate(scope: Construct, props: VerifierRoleBootstrapProps): void {
     ['roleName', props.roleName],
     ['databaseName', props.databaseName],
     ...(props.dumpRoleName ? [['dumpRoleName', props.dumpRoleName] as [string, string]] : []),
+    ...(props.replayControlRole === undefined
+      ? []
+      : [['replayControlRole', props.replayControlRole] as [string, string]]),
     ...(props.schemas ?? []).map((schema, i): [string, string] => [`schemas[${i}]`, schema]),
   ];
   for (const [field, value] of names) {

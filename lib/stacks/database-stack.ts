@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { AuthDatabase } from '../constructs/auth-database.js';
+import { DelayedReplica } from '../constructs/delayed-replica.js';
 import { EncryptionKey } from '../constructs/encryption-key.js';
 import { Network } from '../constructs/network.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
@@ -19,6 +20,8 @@ export class DatabaseStack extends EnvironmentStack {
   readonly key: kms.IKey;
   readonly vpc: ec2.IVpc;
   readonly database: AuthDatabase;
+  /** The delayed replica the rewind workflow promotes; only where config enables it. */
+  readonly delayedReplica?: DelayedReplica;
 
   constructor(scope: Construct, id: string, props: DatabaseStackProps) {
     super(scope, id, props);
@@ -81,6 +84,19 @@ export class DatabaseStack extends EnvironmentStack {
         retention: Duration.days(db.replicatedBackupRetentionDays),
       },
     });
+    const delayed = config.delayedReplica;
+    if (delayed.enabled) {
+      this.delayedReplica = new DelayedReplica(this, 'DelayedReplica', {
+        source: this.database,
+        environment: config.name,
+        generation: delayed.generation,
+        applyDelay: Duration.minutes(delayed.applyDelayMinutes),
+        instanceType: new ec2.InstanceType(delayed.instanceClass.replace(/^db\./, '')),
+        key,
+        monitoringInterval: Duration.seconds(db.monitoringIntervalSeconds),
+        logRetention: config.logRetentionDays,
+      });
+    }
     new CfnOutput(this, 'DatabaseEndpoint', {
       value: this.database.instance.dbInstanceEndpointAddress,
       description: 'Host applications connect to (TLS required); stays the same after a restore cutover',

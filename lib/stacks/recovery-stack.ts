@@ -6,12 +6,15 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
 import type { AuthDatabase } from '../constructs/auth-database.js';
+import type { DelayedReplica } from '../constructs/delayed-replica.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
 import { DrillAlarms } from '../constructs/drill-alarms.js';
+import { ReadinessMonitor } from '../constructs/readiness-monitor.js';
 import { RecoveryDashboard } from '../constructs/recovery-dashboard.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
 import { RestoreTestValidation } from '../constructs/restore-test-validation.js';
 import { RestoreWorkflow } from '../constructs/restore-workflow.js';
+import { RewindWorkflow } from '../constructs/rewind-workflow.js';
 import { VerifierRoleBootstrap } from '../constructs/verifier-role-bootstrap.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
@@ -26,6 +29,8 @@ export interface RecoveryStackProps extends EnvironmentStackProps {
   readonly drKey: kms.IKey;
   /** AWS Backup restore testing of the database, validated by our verifier. @default - no validation */
   readonly restoreTesting?: { readonly planArn: string; readonly securityGroup: ec2.ISecurityGroup };
+  /** The delayed replica, where config enables it: the rewind workflow promotes it. */
+  readonly delayedReplica?: DelayedReplica;
 }
 
 /**
@@ -40,6 +45,8 @@ export class RecoveryStack extends EnvironmentStack {
   readonly restore: RestoreWorkflow;
   readonly dashboard: RecoveryDashboard;
   readonly restoreTestValidation?: RestoreTestValidation;
+  readonly rewind?: RewindWorkflow;
+  readonly readiness: ReadinessMonitor;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -64,6 +71,7 @@ export class RecoveryStack extends EnvironmentStack {
       dumpRoleName: config.logicalBackup.dumpRole,
       databaseName: config.database.databaseName,
       tables: d.tables,
+      ...(config.delayedReplica.enabled ? { replayControlRole: config.delayedReplica.replayControlRole } : {}),
       logRetention: config.logRetentionDays,
       alertTopic: props.alertTopic,
     });
@@ -160,6 +168,52 @@ export class RecoveryStack extends EnvironmentStack {
         alertTopic: props.alertTopic,
       });
     }
+
+    if (props.delayedReplica) {
+      const r = config.rewind;
+      this.rewind = new RewindWorkflow(this, 'Rewind', {
+        environment: config.name,
+        vpc: props.vpc,
+        database: props.database,
+        replica: props.delayedReplica,
+        key: props.key,
+        alertTopic: props.alertTopic,
+        reportBucket: this.reports.bucket,
+        databaseName: config.database.databaseName,
+        replayControlRole: config.delayedReplica.replayControlRole,
+        verifierRole: d.verifierRole,
+        tables: d.tables,
+        concurrency: d.concurrency,
+        margin: Duration.minutes(r.marginMinutes),
+        poll: Duration.seconds(r.pollSeconds),
+        replayTimeout: Duration.minutes(r.replayTimeoutMinutes),
+        promoteTimeout: Duration.minutes(r.promoteTimeoutMinutes),
+        backupRetention: Duration.days(config.database.backupRetentionDays),
+        rtoTarget: Duration.minutes(config.targets.rtoMinutes),
+        restoreStateMachineName: `authdb-dr-${config.name}-restore`,
+        logRetention: config.logRetentionDays,
+      });
+    }
+
+    this.readiness = new ReadinessMonitor(this, 'Readiness', {
+      environment: config.name,
+      database: props.database,
+      drRegion: config.drRegion,
+      drillStateMachine: this.drill.stateMachine,
+      ...(props.delayedReplica
+        ? {
+            delayedReplica: props.delayedReplica,
+            applyDelay: Duration.minutes(config.delayedReplica.applyDelayMinutes),
+          }
+        : {}),
+      schedule: Duration.minutes(config.readiness.scheduleMinutes),
+      breachPeriods: config.readiness.breachPeriods,
+      rpoObjective: Duration.minutes(config.targets.rpoMinutes),
+      drillMaxAge: Duration.days(config.readiness.drillMaxAgeDays),
+      key: props.key,
+      alertTopic: props.alertTopic,
+      logRetention: config.logRetentionDays,
+    });
 
     this.alarms = new DrillAlarms(this, 'DrillAlarms', {
       environment: config.name,

@@ -312,6 +312,10 @@ class Resolver {
     if (r.Type === 'AWS::Backup::BackupVault' && attr === 'BackupVaultArn') {
       return this.arn('backup', `backup-vault:${r.name('BackupVaultName')}`);
     }
+    if (r.Type === 'AWS::RDS::DBInstance' && attr === 'DbiResourceId') {
+      // RDS assigns db-<26 characters>; the identifier stands in for it, so grants stay per instance.
+      return `db-${this.string(this.ref(id))}`;
+    }
     if (attr !== 'Arn' && !(r.Type === 'AWS::SNS::Topic' && attr === 'TopicArn')) throw fail();
     switch (r.Type) {
       case 'AWS::Logs::LogGroup':

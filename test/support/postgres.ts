@@ -23,6 +23,8 @@ export interface StartOptions {
   walSegmentMb?: number;
   /** Folder the server's private directory is created in. @default os.tmpdir() */
   parentDir?: string;
+  /** More server settings, e.g. track_commit_timestamp. */
+  settings?: Record<string, string | number>;
 }
 
 export interface RecoverOptions {
@@ -246,6 +248,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresSe
       }),
     );
   }
+  if (opts.settings) await appendFile(join(dataDir, 'postgresql.conf'), settingsText(opts.settings));
   return startCluster(binaries, rootDir, dataDir, archiveDir);
 }
 
@@ -417,4 +420,41 @@ async function copyBaseBackup(client: (db?: string) => Promise<pg.Client>, dataD
   } finally {
     await session.end();
   }
+}
+
+export interface StandbyServer extends PostgresServer {
+  /** Settings written to postgresql.auto.conf (as ALTER SYSTEM does); most need `restart()` or a reload. */
+  configure(settings: Record<string, string | number>): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/**
+ * A streaming standby of `primary` (pg_basebackup -R), started with `settings` such as recovery_min_apply_delay.
+ * The primary needs no archive: initdb's pg_hba.conf already admits replication from 127.0.0.1.
+ */
+export async function startStandby(
+  primary: PostgresServer,
+  settings: Record<string, string | number> = {},
+): Promise<StandbyServer> {
+  const binaries = await resolveBinaries('system');
+  const rootDir = await makeRootDir();
+  const dataDir = join(rootDir, 'data');
+  await runAsPostgres(join(binaries.binDir, 'pg_basebackup'), [
+    ...['-h', primary.host, '-p', String(primary.port), '-U', 'postgres', '-D', dataDir],
+    ...['-R', '-X', 'stream', '-c', 'fast', '--no-sync'],
+  ]);
+  const autoConf = join(dataDir, 'postgresql.auto.conf');
+  await appendFile(autoConf, settingsText(settings));
+  const server = await startCluster(binaries, rootDir, dataDir);
+  const pgCtl = join(binaries.binDir, 'pg_ctl');
+  return {
+    ...server,
+    configure: async (more) => {
+      await appendFile(autoConf, settingsText(more));
+      await chownToPostgres(autoConf);
+    },
+    restart: async () => {
+      await runAsPostgres(pgCtl, ['-D', dataDir, '-l', server.logFile, '-m', 'fast', '-w', '-t', '60', 'restart']);
+    },
+  };
 }

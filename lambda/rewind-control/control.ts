@@ -1,0 +1,169 @@
+import {
+  ModifyDBParameterGroupCommand,
+  PromoteReadReplicaCommand,
+  type RDSClient,
+  RebootDBInstanceCommand,
+} from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { parseInput } from '../shared/errors.js';
+import { describeInstance, TERMINAL_FAILURE_STATES } from '../shared/rds-instances.js';
+import { RewindError, recoveryTargetSettings, rewindInputSchema } from '../shared/rewind.js';
+
+/** Everything comes from the function's own configuration: the event never names an instance or a group. */
+export interface ControlConfig {
+  environment: string;
+  replicaInstanceId: string;
+  parameterGroupName: string;
+  /** Automated backups the promoted instance gets (PromoteReadReplica's BackupRetentionPeriod). */
+  backupRetentionDays: number;
+  rebootTimeoutSeconds: number;
+  replayTimeoutSeconds: number;
+  promoteTimeoutSeconds: number;
+  /** The restore state machine, named in the handover. */
+  restoreStateMachine: string;
+}
+
+export interface ControlDeps {
+  rds: RDSClient;
+  now: () => Date;
+}
+
+const since = z.iso.datetime();
+const event = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('plan'), input: z.unknown(), execution: z.object({ StartTime: since }).passthrough() }),
+  z.object({ action: z.literal('setTarget'), incidentTime: z.string() }),
+  z.object({ action: z.literal('parameters'), since }),
+  z.object({ action: z.literal('reboot') }),
+  z.object({ action: z.literal('promote') }),
+  z.object({ action: z.literal('status'), expect: z.enum(['replica', 'promoted']), since }),
+  z.object({ action: z.literal('replayDeadline'), since }),
+]);
+
+export interface RewindPlan {
+  incidentTime: string;
+  dryRun: boolean;
+  environment: string;
+  replicaInstanceId: string;
+  startedAt: string;
+}
+
+/** One step of the rewind that talks to the RDS API (parameter group, reboot, promotion, status). */
+export async function control(raw: unknown, config: ControlConfig, deps: ControlDeps): Promise<unknown> {
+  const e = parseInput(event, raw, 'rewind control event');
+  const id = config.replicaInstanceId;
+  switch (e.action) {
+    case 'plan':
+      return plan(e.input, e.execution.StartTime, config, deps);
+    case 'setTarget': {
+      const settings = recoveryTargetSettings(e.incidentTime);
+      // All at the next reboot, together: the replica stays paused (and its delay in force) until then.
+      await deps.rds.send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: config.parameterGroupName,
+          Parameters: Object.entries(settings).map(([ParameterName, ParameterValue]) => ({
+            ParameterName,
+            ParameterValue,
+            ApplyMethod: 'pending-reboot',
+          })),
+        }),
+      );
+      return { settings, at: deps.now().toISOString() };
+    }
+    case 'parameters': {
+      const instance = await mustDescribe(deps.rds, id);
+      const group = instance.DBParameterGroups?.find((g) => g.DBParameterGroupName === config.parameterGroupName);
+      if (!group) {
+        throw new RewindError(
+          'ReplicaFailed',
+          `${id} no longer uses the parameter group ${config.parameterGroupName}; the rewind cannot set its recovery target`,
+        );
+      }
+      const pendingReboot = group.ParameterApplyStatus === 'pending-reboot';
+      const elapsed = (deps.now().getTime() - Date.parse(e.since)) / 1000;
+      if (!pendingReboot && elapsed > config.rebootTimeoutSeconds) {
+        throw new RewindError(
+          'RebootTimedOut',
+          `The recovery target has not reached ${id} ${Math.round(elapsed)} s after it was set (parameter group ` +
+            `${config.parameterGroupName} is ${group.ParameterApplyStatus}); replay stays paused`,
+        );
+      }
+      return { pendingReboot, status: group.ParameterApplyStatus };
+    }
+    case 'reboot':
+      await deps.rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: id }));
+      return { at: deps.now().toISOString() };
+    case 'promote':
+      await deps.rds.send(
+        new PromoteReadReplicaCommand({ DBInstanceIdentifier: id, BackupRetentionPeriod: config.backupRetentionDays }),
+      );
+      return { at: deps.now().toISOString() };
+    case 'status': {
+      const instance = await mustDescribe(deps.rds, id);
+      const status = instance.DBInstanceStatus ?? 'unknown';
+      if (TERMINAL_FAILURE_STATES.has(status)) {
+        throw new RewindError(
+          'ReplicaFailed',
+          `${id} is ${status}; it cannot be promoted. Use the point-in-time restore`,
+        );
+      }
+      const isReplica = instance.ReadReplicaSourceDBInstanceIdentifier !== undefined;
+      const ready = status === 'available' && isReplica === (e.expect === 'replica');
+      const elapsed = (deps.now().getTime() - Date.parse(e.since)) / 1000;
+      const timeout = e.expect === 'replica' ? config.rebootTimeoutSeconds : config.promoteTimeoutSeconds;
+      if (!ready && elapsed > timeout) {
+        throw new RewindError(
+          e.expect === 'replica' ? 'RebootTimedOut' : 'PromotionTimedOut',
+          `${id} is still ${status}${isReplica ? ' (a replica)' : ''} ${Math.round(elapsed)} s after the ` +
+            `${e.expect === 'replica' ? 'reboot' : 'promotion'} was requested (limit ${timeout} s); see the RDS events of ${id}`,
+        );
+      }
+      return { ready, status, isReplica, at: deps.now().toISOString() };
+    }
+    case 'replayDeadline': {
+      const elapsed = (deps.now().getTime() - Date.parse(e.since)) / 1000;
+      if (elapsed > config.replayTimeoutSeconds) {
+        throw new RewindError(
+          'ReplayTimedOut',
+          `${id} has not reached the recovery target ${Math.round(elapsed)} s after its reboot (limit ` +
+            `${config.replayTimeoutSeconds} s); it stays a replica, held at or before the target`,
+        );
+      }
+      return { elapsedSeconds: Math.round(elapsed) };
+    }
+  }
+}
+
+/** Validates the input before anything changes; a confirmed cutover is refused for now (see the README). */
+function plan(input: unknown, startedAt: string, config: ControlConfig, deps: ControlDeps): RewindPlan {
+  const parsed = parseInput(rewindInputSchema, input, 'rewind input');
+  if (parsed.cutover !== undefined) {
+    throw new RewindError(
+      'CutoverNotAvailable',
+      'The rewind does not cut over yet: it promotes and verifies the delayed replica and reports the command to cut ' +
+        `over with the restore workflow (${config.restoreStateMachine}) once its guarded cutover takes an existing ` +
+        'instance. Start the rewind again without "cutover".',
+    );
+  }
+  const incidentTime = new Date(Date.parse(parsed.incidentTime)).toISOString();
+  if (Date.parse(parsed.incidentTime) > deps.now().getTime()) {
+    throw new RewindError(
+      'InvalidInput',
+      `Invalid rewind input: incidentTime = ${JSON.stringify(parsed.incidentTime)}; allowed: a time in the past`,
+    );
+  }
+  // Keep sub-millisecond digits the operator gave (a UTC input keeps its text).
+  const exact = /Z$/.test(parsed.incidentTime) ? parsed.incidentTime : incidentTime;
+  return {
+    incidentTime: exact,
+    dryRun: parsed.dryRun,
+    environment: config.environment,
+    replicaInstanceId: config.replicaInstanceId,
+    startedAt,
+  };
+}
+
+async function mustDescribe(rds: RDSClient, id: string) {
+  const instance = await describeInstance(rds, id);
+  if (!instance) throw new RewindError('ReplicaFailed', `The delayed replica ${id} does not exist`);
+  return instance;
+}

@@ -1,0 +1,23 @@
+import { RDSClient } from '@aws-sdk/client-rds';
+import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { createLogger } from '../shared/observability.js';
+import { control } from './control.js';
+
+const logger = createLogger('rewind-control');
+const config = {
+  environment: requireEnv('ENVIRONMENT'),
+  replicaInstanceId: requireEnv('REPLICA_INSTANCE_ID'),
+  parameterGroupName: requireEnv('REPLICA_PARAMETER_GROUP'),
+  backupRetentionDays: requireIntEnv('BACKUP_RETENTION_DAYS'),
+  rebootTimeoutSeconds: requireIntEnv('REBOOT_TIMEOUT_SECONDS'),
+  replayTimeoutSeconds: requireIntEnv('REPLAY_TIMEOUT_SECONDS'),
+  promoteTimeoutSeconds: requireIntEnv('PROMOTE_TIMEOUT_SECONDS'),
+  restoreStateMachine: requireEnv('RESTORE_STATE_MACHINE'),
+};
+const deps = { rds: new RDSClient({}), now: () => new Date() };
+
+export const handler = async (event: unknown) => {
+  const result = await control(event, config, deps);
+  logger.info('rewind control', { action: (event as { action?: unknown })?.action, result });
+  return result;
+};

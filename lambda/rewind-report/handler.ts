@@ -1,0 +1,24 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { createLogger, createMetrics } from '../shared/observability.js';
+import { reportRewind } from './report.js';
+
+const logger = createLogger('rewind-report');
+const config = {
+  environment: requireEnv('ENVIRONMENT'),
+  bucket: requireEnv('REPORT_BUCKET'),
+  topicArn: requireEnv('ALERT_TOPIC_ARN'),
+  rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
+  marginSeconds: requireIntEnv('MARGIN_SECONDS'),
+  productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
+  restoreStateMachine: requireEnv('RESTORE_STATE_MACHINE'),
+};
+const metrics = createMetrics('rewind', config.environment);
+const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
+
+export const handler = async (event: unknown) => {
+  const result = await reportRewind(event, config, deps);
+  logger.info('rewind reported', result);
+  return result;
+};

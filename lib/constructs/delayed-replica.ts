@@ -1,0 +1,183 @@
+import { type Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { type AuthDatabase, EXPORTED_LOGS, POSTGRES_PORT, POSTGRES_VERSION } from './auth-database.js';
+
+/** RDS accepts recovery_min_apply_delay up to 24 hours. */
+const MAX_DELAY_MS = 86_400_000;
+
+export interface DelayedReplicaProps {
+  /** The production database this replica follows. */
+  readonly source: AuthDatabase;
+  readonly environment: string;
+  /** 1 for the first replica; a rewind promotes it, and the next generation replaces it (see `replicaIdentifier`). */
+  readonly generation: number;
+  /** How late commits are applied (recovery_min_apply_delay): the window in which a bad write can be undone. */
+  readonly applyDelay: Duration;
+  readonly instanceType: ec2.InstanceType;
+  /** The source's key: storage, Performance Insights and logs. */
+  readonly key: kms.IKey;
+  readonly monitoringInterval: Duration;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** `authdb-ENV-delayed`, then `authdb-ENV-delayed-g2`, … : a new generation is a new instance. */
+export function replicaIdentifier(environment: string, generation: number): string {
+  return generation === 1 ? `authdb-${environment}-delayed` : `authdb-${environment}-delayed-g${generation}`;
+}
+
+/**
+ * A read replica of the production database in the same region that applies commits late, with its own parameter
+ * group (recovery_min_apply_delay, TLS only). No application connects to it: its security group admits only the
+ * rewind and readiness functions. The rewind workflow changes its parameter group, reboots and promotes it; both
+ * are retained when a later generation replaces them, so a deploy never deletes an instance a rewind promoted.
+ */
+export class DelayedReplica extends Construct {
+  readonly instance: rds.DatabaseInstanceReadReplica;
+  readonly instanceIdentifier: string;
+  readonly parameterGroup: rds.ParameterGroup;
+  /** Physical name of the parameter group (the rewind workflow modifies it). */
+  readonly parameterGroupName: string;
+  readonly securityGroup: ec2.SecurityGroup;
+  /**
+   * RDS's resource id (db-…), which IAM database authentication grants name. From the L1: without a feature flag the
+   * L2's `instanceResourceId` of a read replica is its ARN.
+   */
+  readonly resourceId: string;
+
+  constructor(scope: Construct, id: string, props: DelayedReplicaProps) {
+    super(scope, id);
+    const delayMs = props.applyDelay.toMilliseconds();
+    if (!Number.isInteger(props.generation) || props.generation < 1) {
+      throw new Error(`${this.node.path}: generation must be a whole number >= 1, but got ${props.generation}`);
+    }
+    if (delayMs <= 0 || delayMs > MAX_DELAY_MS) {
+      throw new Error(`${this.node.path}: applyDelay must be above 0 and at most 24 hours, but got ${delayMs} ms`);
+    }
+    this.instanceIdentifier = replicaIdentifier(props.environment, props.generation);
+
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION });
+    this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      // Part of the description so that a new generation gets a new group (a description change replaces it).
+      description: `authdb delayed replica generation ${props.generation}: commits applied ${delayMs} ms late, TLS only`,
+      parameters: {
+        recovery_min_apply_delay: String(delayMs),
+        'rds.force_ssl': '1',
+        log_connections: '1',
+        log_disconnections: '1',
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.source.instance.vpc,
+      description: 'authdb delayed replica: admits only the rewind and readiness functions',
+      allowAllOutbound: false,
+    });
+    const logGroups = EXPORTED_LOGS.map(
+      (log) =>
+        new logs.LogGroup(this, `Logs-${log}`, {
+          logGroupName: `/aws/rds/instance/${this.instanceIdentifier}/${log}`,
+          retention: props.logRetention,
+          encryptionKey: props.key,
+          removalPolicy: RemovalPolicy.RETAIN,
+        }),
+    );
+
+    this.instance = new rds.DatabaseInstanceReadReplica(this, 'Resource', {
+      instanceIdentifier: this.instanceIdentifier,
+      sourceDatabaseInstance: props.source.instance,
+      instanceType: props.instanceType,
+      vpc: props.source.instance.vpc,
+      subnetGroup: props.source.subnetGroup,
+      securityGroups: [this.securityGroup],
+      port: POSTGRES_PORT,
+      publiclyAccessible: false,
+      multiAz: false,
+      parameterGroup: this.parameterGroup,
+      iamAuthentication: true,
+      storageType: rds.StorageType.GP3,
+      storageEncryptionKey: props.key,
+      autoMinorVersionUpgrade: false,
+      copyTagsToSnapshot: true,
+      deletionProtection: false,
+      // Retained: after a rewind this is the promoted database, and nobody but an operator may delete it.
+      removalPolicy: RemovalPolicy.RETAIN,
+      cloudwatchLogsExports: [...EXPORTED_LOGS],
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: props.key,
+      monitoringInterval: props.monitoringInterval,
+    });
+    for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);
+    // A replica of an encrypted source is encrypted (KmsKeyId above); CloudFormation rejects StorageEncrypted with
+    // SourceDBInstanceIdentifier, and the L2 adds it whenever a key is given.
+    (this.instance.node.defaultChild as rds.CfnDBInstance).addPropertyDeletionOverride('StorageEncrypted');
+    this.resourceId = (this.instance.node.defaultChild as rds.CfnDBInstance).attrDbiResourceId;
+    this.parameterGroupName = this.parameterGroup.node.findAll().find((c) => c instanceof rds.CfnDBParameterGroup)!.ref;
+    this.acknowledgeFindings();
+  }
+
+  private acknowledgeFindings(): void {
+    const cfn = this.instance.node.defaultChild as rds.CfnDBInstance;
+    const ack = (id: string, reason: string) => Validations.of(cfn).acknowledge({ id, reason });
+    ack(
+      'AwsSolutions::AwsSolutions-RDS11',
+      'Same port as the source it replicates; reachable only from the rewind and readiness functions.',
+    );
+    ack(
+      'HIPAA.Security::HIPAA.Security-RDSAutomaticMinorVersionUpgradeEnabled',
+      `Pinned to the source's minor version (${POSTGRES_VERSION.postgresFullVersion}); a replica must not run ahead of it.`,
+    );
+    const single =
+      'A delayed copy for undoing bad writes, not for availability: the source is Multi-AZ, and losing this replica ' +
+      'loses no data (the next deploy recreates it).';
+    ack('AwsSolutions::AwsSolutions-RDS3', single);
+    ack('NIST.800.53.R5::NIST.800.53.R5-RDSMultiAZSupport', single);
+    ack('HIPAA.Security::HIPAA.Security-RDSMultiAZSupport', single);
+    const noDeletionProtection =
+      'A read replica holds no data of its own; it is retained by CloudFormation (RETAIN) instead, so a deploy ' +
+      'never deletes it, and a rewind must be able to promote it without another change.';
+    ack('AwsSolutions::AwsSolutions-RDS10', noDeletionProtection);
+    ack('NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled', noDeletionProtection);
+    ack('HIPAA.Security::HIPAA.Security-RDSInstanceDeletionProtectionEnabled', noDeletionProtection);
+    const noBackups =
+      'RDS for PostgreSQL read replicas have no automated backups; the source is backed up (PITR, AWS Backup) and a ' +
+      'promoted replica gets backups at promotion (BackupRetentionPeriod of PromoteReadReplica).';
+    for (const id of [
+      'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
+      'HIPAA.Security::HIPAA.Security-RDSInBackupPlan',
+      'NIST.800.53.R5::NIST.800.53.R5-RDSInstanceBackupEnabled',
+      'HIPAA.Security::HIPAA.Security-RDSInstanceBackupEnabled',
+      'AwsSolutions::AwsSolutions-RDS13',
+    ]) {
+      ack(id, noBackups);
+    }
+    const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
+    if (monitoringRole) {
+      Validations.of(monitoringRole).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        reason:
+          'The AWS-managed policy made for the RDS enhanced-monitoring role: it can only write the RDSOSMetrics log group.',
+      });
+    }
+  }
+
+  /** Admits PostgreSQL connections from `peer` (a function's security group); in the peer's stack if it is elsewhere. */
+  allowConnectionsFrom(peer: ec2.ISecurityGroup, description: string): void {
+    if (Stack.of(peer) === Stack.of(this)) {
+      this.securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description);
+      return;
+    }
+    new ec2.CfnSecurityGroupIngress(peer, `To${Names.uniqueId(this)}`, {
+      groupId: this.securityGroup.securityGroupId,
+      sourceSecurityGroupId: peer.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: POSTGRES_PORT,
+      toPort: POSTGRES_PORT,
+      description,
+    });
+  }
+}

@@ -1,0 +1,352 @@
+import {
+  DescribeDBInstancesCommand,
+  ModifyDBParameterGroupCommand,
+  PromoteReadReplicaCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+} from '@aws-sdk/client-rds';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ControlConfig, control } from '../../lambda/rewind-control/control.js';
+import { type ReplayConfig, replayAction } from '../../lambda/rewind-replay/actions.js';
+import type { ReplaySession } from '../../lambda/rewind-replay/replay.js';
+import { type RewindReportConfig, reportRewind } from '../../lambda/rewind-report/report.js';
+import { loadConfig } from '../../lib/config/load.js';
+import { templateOf } from '../support/app.js';
+import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import { definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
+
+const config = loadConfig('prod');
+const REPLICA = 'authdb-prod-delayed';
+const GROUP = 'authdb-prod-delayed-params';
+const MACHINE = 'authdb-dr-prod-rewind';
+
+/**
+ * The delayed replica as the replay-control role sees it. The SQL itself runs against a real primary and standby in
+ * test/lambda/rewind-replay.test.ts; here the replica only has to behave like one across pause, reboot and target.
+ */
+class FakeReplica {
+  paused = false;
+  rebooted = false;
+  promoted = false;
+  constructor(
+    public lastReplayAt: string,
+    /** The last commit before T, replayed once the replica restarts with the recovery target. */
+    public beforeTarget: string,
+  ) {}
+  session(): ReplaySession & { end(): Promise<void> } {
+    return {
+      query: async (text: string, values?: unknown[]) => {
+        if (text.includes('pg_wal_replay_pause()')) {
+          this.paused = true;
+          return { rows: [{}] };
+        }
+        if (text.includes('pg_wal_replay_resume()')) {
+          this.paused = false;
+          return { rows: [{}] };
+        }
+        const incident = String(values?.[0]);
+        const last = this.rebooted ? this.beforeTarget : this.lastReplayAt;
+        return {
+          rows: [
+            {
+              in_recovery: !this.promoted,
+              pause_state: this.rebooted || this.paused ? 'paused' : 'not paused',
+              last_replay_at: last,
+              before_incident: Date.parse(last) < Date.parse(incident),
+              now: new Date().toISOString(),
+              apply_delay_ms: this.rebooted ? '0' : '3600000',
+              target_is_incident: this.rebooted,
+              pending_bytes: '8192',
+            },
+          ],
+        };
+      },
+      end: async () => {},
+    };
+  }
+}
+
+const rdsMock = mockClient(RDSClient);
+const s3Mock = mockClient(S3Client);
+const snsMock = mockClient(SNSClient);
+let pgServer: PostgresServer;
+let definition: StateMachineDefinition;
+let runs = 0;
+let replica: FakeReplica;
+/** Describe answers in order, the last one repeating. */
+let describes: { status: string; replica: boolean; applyStatus: string }[];
+
+const SCHEMA = (createdAt: string) => `
+  CREATE TABLE users (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
+  CREATE TABLE platform_accounts (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
+  CREATE TABLE audit_logs (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
+  INSERT INTO users (created_at) SELECT '${createdAt}'::timestamptz - i * interval '1 minute' FROM generate_series(1, 30) i;
+  INSERT INTO platform_accounts (created_at) SELECT '${createdAt}'::timestamptz FROM generate_series(1, 20) i;
+  INSERT INTO audit_logs (created_at) SELECT '${createdAt}'::timestamptz FROM generate_series(1, 50) i;`;
+
+beforeAll(async () => {
+  definition = definitionFrom(templateOf('prod', 'recovery'), 'RewindStateMachine');
+  pgServer = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  await pgServer?.stop();
+  rdsMock.restore();
+  s3Mock.restore();
+  snsMock.restore();
+});
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+let incidentTime: string;
+
+beforeEach(async () => {
+  incidentTime = minutesAgo(10);
+  replica = new FakeReplica(minutesAgo(50), new Date(Date.parse(incidentTime) - 800).toISOString());
+  describes = [{ status: 'available', replica: true, applyStatus: 'in-sync' }];
+  rdsMock.reset();
+  s3Mock.reset();
+  snsMock.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  rdsMock.on(ModifyDBParameterGroupCommand).callsFake(() => {
+    describes = [{ status: 'available', replica: true, applyStatus: 'pending-reboot' }];
+    return { DBParameterGroupName: GROUP };
+  });
+  rdsMock.on(RebootDBInstanceCommand).callsFake(() => {
+    replica.rebooted = true;
+    describes = [
+      { status: 'rebooting', replica: true, applyStatus: 'in-sync' },
+      { status: 'available', replica: true, applyStatus: 'in-sync' },
+    ];
+    return {};
+  });
+  rdsMock.on(PromoteReadReplicaCommand).callsFake(() => {
+    replica.promoted = true;
+    describes = [
+      { status: 'modifying', replica: true, applyStatus: 'in-sync' },
+      { status: 'available', replica: false, applyStatus: 'in-sync' },
+    ];
+    return {};
+  });
+  rdsMock.on(DescribeDBInstancesCommand).callsFake(() => {
+    const d = describes.length > 1 ? describes.shift()! : describes[0]!;
+    return {
+      DBInstances: [
+        {
+          DBInstanceIdentifier: REPLICA,
+          DBInstanceStatus: d.status,
+          ...(d.replica ? { ReadReplicaSourceDBInstanceIdentifier: 'authdb-prod' } : {}),
+          DBParameterGroups: [{ DBParameterGroupName: GROUP, ParameterApplyStatus: d.applyStatus }],
+        },
+      ],
+    };
+  });
+  await pgServer.psql('DROP DATABASE IF EXISTS promoted WITH (FORCE)');
+  await pgServer.createDatabase('promoted');
+  await pgServer.psql(SCHEMA(new Date(Date.parse(incidentTime) - 60_000).toISOString()), 'promoted');
+});
+
+async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {}): Promise<ExecutionResult> {
+  const rds = new RDSClient({ region: REGION });
+  const now = () => new Date();
+  const controlConfig: ControlConfig = {
+    environment: 'prod',
+    replicaInstanceId: REPLICA,
+    parameterGroupName: GROUP,
+    backupRetentionDays: 35,
+    rebootTimeoutSeconds: 1800,
+    replayTimeoutSeconds: 1800,
+    promoteTimeoutSeconds: 1800,
+    restoreStateMachine: 'authdb-dr-prod-restore',
+    ...overrides,
+  };
+  const replayConfig: ReplayConfig = {
+    environment: 'prod',
+    tables: config.drill.tables,
+    concurrency: 2,
+    marginSeconds: 300,
+    replayBytesPerSecond: 1024,
+    rebootSeconds: 180,
+    promoteSeconds: 300,
+  };
+  const reportConfig: RewindReportConfig = {
+    environment: 'prod',
+    bucket: 'reports',
+    topicArn: 'arn:aws:sns:ap-northeast-2:111111111111:alerts',
+    rtoTargetSeconds: 900,
+    marginSeconds: 300,
+    productionInstanceId: 'authdb-prod',
+    restoreStateMachine: 'authdb-dr-prod-restore',
+  };
+  const ctl = (e: unknown) => control(e, controlConfig, { rds, now });
+  const rep = (e: unknown) =>
+    replayAction(e, replayConfig, {
+      replayControl: async () => replica.session(),
+      verifier: pgServer.connectionFactory('promoted'),
+    });
+  const report = (e: unknown) =>
+    reportRewind(e, reportConfig, {
+      s3: new S3Client({}),
+      sns: new SNSClient({}),
+      metrics: { addMetric: () => {}, publishStoredMetrics: () => {} },
+      now,
+    });
+  return runExecution(definition, input, {
+    executionName: `rewind-test-${++runs}`,
+    startTime: new Date().toISOString(),
+    stateMachineName: MACHINE,
+    handlers: {
+      Plan: ctl,
+      DryRun: rep,
+      Freeze: rep,
+      SetRecoveryTarget: ctl,
+      ParametersPendingReboot: ctl,
+      Reboot: ctl,
+      RebootStatus: ctl,
+      CheckRecoveryTarget: rep,
+      ReplayDeadline: ctl,
+      Promote: ctl,
+      PromotionStatus: ctl,
+      Verify: rep,
+      Report: report,
+      ReportFailure: report,
+    },
+  });
+}
+
+function savedReport(): Record<string, unknown> {
+  const put = s3Mock.commandCalls(PutObjectCommand);
+  expect(put).toHaveLength(1);
+  expect(put[0]!.args[0].input.Key).toMatch(/^rewinds\/prod\/\d{4}\/\d{2}\/rewind-test-\d+\.json$/);
+  return JSON.parse(String(put[0]!.args[0].input.Body));
+}
+
+const calls = (command: Parameters<typeof rdsMock.commandCalls>[0]) =>
+  rdsMock.commandCalls(command).map((c) => c.args[0].input);
+
+describe('rewind workflow (synthesized definition, real handlers, mocked RDS, real PostgreSQL for verification)', () => {
+  it('freezes, sets the recovery target, reboots, promotes, verifies and reports; no cutover unless asked', async () => {
+    const result = await runRewind({ incidentTime });
+    expect(result.cause).toBeUndefined();
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    const order = ['Freeze', 'SetRecoveryTarget', 'Reboot', 'CheckRecoveryTarget', 'Promote', 'Verify', 'Report'];
+    expect(result.states.filter((s) => order.includes(s))).toEqual(order);
+
+    // The recovery target stops just before T, applied at the reboot, on the replica's own group only.
+    expect(calls(ModifyDBParameterGroupCommand)).toEqual([
+      {
+        DBParameterGroupName: GROUP,
+        Parameters: expect.arrayContaining([
+          expect.objectContaining({ ParameterName: 'recovery_target_time', ApplyMethod: 'pending-reboot' }),
+          { ParameterName: 'recovery_target_inclusive', ParameterValue: '0', ApplyMethod: 'pending-reboot' },
+          { ParameterName: 'recovery_target_action', ParameterValue: 'pause', ApplyMethod: 'pending-reboot' },
+          { ParameterName: 'recovery_min_apply_delay', ParameterValue: '0', ApplyMethod: 'pending-reboot' },
+        ]),
+      },
+    ]);
+    expect(calls(RebootDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: REPLICA }]);
+    expect(calls(PromoteReadReplicaCommand)).toEqual([{ DBInstanceIdentifier: REPLICA, BackupRetentionPeriod: 35 }]);
+
+    const output = result.output as {
+      outcome: string;
+      promotedInstanceId: string;
+      recoveryPoint: string;
+      next: string;
+    };
+    expect(output).toMatchObject({
+      outcome: 'succeeded',
+      promotedInstanceId: REPLICA,
+      recoveryPoint: replica.beforeTarget,
+    });
+    expect(output.next).toContain(`--target ${REPLICA}`);
+    const r = savedReport();
+    expect(r).toMatchObject({
+      outcome: 'succeeded',
+      incidentTime,
+      recoveryPoint: replica.beforeTarget,
+      withinMargin: true,
+      promotedInstanceId: REPLICA,
+      cutover: { requested: false },
+      verification: { ok: true },
+    });
+    expect((r.rto as Record<string, number>).totalSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses a T the replica has already replayed past, names the point-in-time restore, changes nothing and resumes replay', async () => {
+    replica.lastReplayAt = minutesAgo(5);
+    const result = await runRewind({ incidentTime });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('IncidentTooOld');
+    expect(result.cause).toContain('Use the point-in-time restore instead: authdb-dr restore start --env prod');
+    expect(replica.paused).toBe(false);
+    expect(calls(ModifyDBParameterGroupCommand)).toEqual([]);
+    expect(calls(PromoteReadReplicaCommand)).toEqual([]);
+    expect(savedReport()).toMatchObject({ outcome: 'failed', promotedInstanceId: null });
+  });
+
+  it('stops on an RDS API error when setting the target: no reboot, no promotion, replay left paused', async () => {
+    rdsMock
+      .on(ModifyDBParameterGroupCommand)
+      .rejects(Object.assign(new Error('recovery_target_time is not modifiable'), { name: 'InvalidParameterValue' }));
+    const result = await runRewind({ incidentTime });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidParameterValue');
+    expect(calls(RebootDBInstanceCommand)).toEqual([]);
+    expect(calls(PromoteReadReplicaCommand)).toEqual([]);
+    expect(replica.paused).toBe(true);
+    expect(String(savedReport().next)).toContain('was not promoted');
+  });
+
+  it('gives up on a promotion that never completes, naming the instance', async () => {
+    rdsMock.on(PromoteReadReplicaCommand).callsFake(() => {
+      describes = [{ status: 'modifying', replica: true, applyStatus: 'in-sync' }];
+      return {};
+    });
+    const result = await runRewind({ incidentTime }, { promoteTimeoutSeconds: 0 });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('PromotionTimedOut');
+    expect(result.cause).toContain(`${REPLICA} is still modifying (a replica)`);
+    expect(result.states).not.toContain('Verify');
+    expect(String(savedReport().next)).toContain('was promoted: inspect it');
+  });
+
+  it('fails verification when a configured table is missing or a row is newer than T', async () => {
+    await pgServer.psql('DROP TABLE audit_logs', 'promoted');
+    await pgServer.psql(`INSERT INTO users (created_at) VALUES (now())`, 'promoted');
+    const result = await runRewind({ incidentTime });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('VerificationFailed');
+    expect(result.cause).toContain('missing tables: audit_logs');
+    expect(result.cause).toMatch(/rows stamped after .*: users/);
+    expect(savedReport()).toMatchObject({ outcome: 'failed', promotedInstanceId: REPLICA });
+  });
+
+  it('refuses a confirmed cutover before anything changes (the handover to the restore cutover remains)', async () => {
+    const result = await runRewind({ incidentTime, cutover: { confirmSourceInstanceId: 'authdb-prod' } });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('CutoverNotAvailable');
+    expect(result.cause).toContain('authdb-dr-prod-restore');
+    expect(replica.paused).toBe(false);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a zone-less incident time, naming the field', async () => {
+    const result = await runRewind({ incidentTime: '2026-11-26T02:55:00' });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toContain('incidentTime = "2026-11-26T02:55:00"; allowed: an ISO-8601 time with a zone');
+  });
+
+  it('dry run: says what it would do and how long, and changes nothing', async () => {
+    const result = await runRewind({ incidentTime, dryRun: true });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ canRewind: true, expectedSeconds: 180 + 8 + 300 });
+    expect(replica.paused).toBe(false);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+});
