@@ -21,9 +21,12 @@ describe.each(['dev', 'staging', 'prod'] as const)('audit trail (%s)', (env) => 
   });
 
   it('keeps every log group of the recovery stack, with the retention of config, encrypted', () => {
-    const groups = resources(templateOf(env, 'recovery'), 'AWS::Logs::LogGroup');
-    // Both state machines and every function of both workflows and of the bootstrap.
-    expect(groups.filter(([id]) => id.includes('ExecutionLogs'))).toHaveLength(2);
+    const template = templateOf(env, 'recovery');
+    const groups = resources(template, 'AWS::Logs::LogGroup');
+    // Every state machine's execution log and every function's log (workflows, bootstrap, monitors).
+    const stateMachines = resources(template, 'AWS::StepFunctions::StateMachine');
+    expect(stateMachines.length).toBeGreaterThanOrEqual(2);
+    expect(groups.filter(([id]) => id.includes('ExecutionLogs'))).toHaveLength(stateMachines.length);
     expect(groups.length).toBeGreaterThanOrEqual(12);
     for (const [id, group] of groups) {
       expect(group.DeletionPolicy, id).toBe('Retain');
