@@ -20,7 +20,7 @@ import { decide, expectDecision, expectNotAllowed } from '../support/iam-simulat
  */
 
 /** Roles assumed only by AWS services, whose AWS-managed policies this project does not transcribe. */
-const SERVICE_ROLES = ['PlanRole', 'RestoreTestingRole', 'DatabaseMonitoringRole'];
+const SERVICE_ROLES = ['PlanRole', 'RestoreTestingRole', 'DatabaseMonitoringRole', 'DelayedReplicaMonitoringRole'];
 const STACKS = ['drRegion', 'database', 'backup', 'recovery'] as const;
 
 describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env) => {
@@ -163,7 +163,11 @@ describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env)
   it('lets functions be invoked through their resource policies only by the EventBridge rule each names', () => {
     const recovery = templateOf(env, 'recovery');
     const permissions = Object.entries(recovery.findResources('AWS::Lambda::Permission'));
-    expect(permissions.map(([id]) => id.slice(0, 20)).sort()).toEqual(['DrillCleanupAfterAbn', 'DrillSweepHourlyAllo']);
+    expect(permissions.map(([id]) => id.slice(0, 20)).sort()).toEqual([
+      'DrillCleanupAfterAbn',
+      'DrillSweepHourlyAllo',
+      'ReadinessScheduleAll',
+    ]);
     for (const [id] of permissions) {
       const where = { account, region: primary };
       const functionArn = resolvedProperty(recovery, id, 'FunctionName', where) as string;

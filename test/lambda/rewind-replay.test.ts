@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRecoveryTarget, freezeReplay, readReplayState } from '../../lambda/rewind-replay/replay.js';
+import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { ensureReplayControlRole } from '../../lambda/shared/replay-control-role.js';
 import { recoveryTargetSettings } from '../../lambda/shared/rewind.js';
 import { countRestored } from '../../lambda/shared/row-counts.js';
@@ -45,6 +46,17 @@ beforeAll(async () => {
   const master = await primary.client();
   try {
     await ensureReplayControlRole(master, { role: ROLE, database: 'postgres', iamAuth: true });
+    // The bootstrap's counting functions, which the workflow's verification uses on the promoted replica.
+    await ensureVerifierRole(master, {
+      role: 'authdb_verifier',
+      database: 'postgres',
+      schemas: [],
+      iamAuth: false,
+      tables: [
+        { name: 'events', timeColumn: 'created_at' },
+        { name: 'accounts', timeColumn: 'created_at' },
+      ],
+    });
   } finally {
     await master.end();
   }

@@ -14,6 +14,7 @@ import { type ControlConfig, control } from '../../lambda/rewind-control/control
 import { type ReplayConfig, replayAction } from '../../lambda/rewind-replay/actions.js';
 import type { ReplaySession } from '../../lambda/rewind-replay/replay.js';
 import { type RewindReportConfig, reportRewind } from '../../lambda/rewind-report/report.js';
+import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { templateOf } from '../support/app.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
@@ -148,6 +149,15 @@ beforeEach(async () => {
   await pgServer.psql('DROP DATABASE IF EXISTS promoted WITH (FORCE)');
   await pgServer.createDatabase('promoted');
   await pgServer.psql(SCHEMA(new Date(Date.parse(incidentTime) - 60_000).toISOString()), 'promoted');
+  // What the bootstrap installed on the primary, and so the replica has: the verifier's counting functions.
+  const admin = await pgServer.client('promoted');
+  await ensureVerifierRole(admin, {
+    role: config.drill.verifierRole,
+    database: 'promoted',
+    schemas: [],
+    iamAuth: false,
+    tables: config.drill.tables,
+  }).finally(() => admin.end());
 });
 
 async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {}): Promise<ExecutionResult> {
