@@ -197,14 +197,7 @@ export class AuthDatabase extends Construct {
       ack('NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled', reason);
       ack('HIPAA.Security::HIPAA.Security-RDSInstanceDeletionProtectionEnabled', reason);
     }
-    const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
-    if (monitoringRole) {
-      Validations.of(monitoringRole).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-        reason:
-          'The AWS-managed policy made for the RDS enhanced-monitoring role: it can only write the RDSOSMetrics log group.',
-      });
-    }
+    acknowledgeMonitoringRole(this.instance);
   }
 
   /**
@@ -212,18 +205,7 @@ export class AuthDatabase extends Construct {
    * else. A peer in another stack gets the rule in its own stack, so the database stack never depends on its clients.
    */
   allowConnectionsFrom(peer: ec2.ISecurityGroup, description: string): void {
-    if (Stack.of(peer) === Stack.of(this)) {
-      this.securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description);
-      return;
-    }
-    new ec2.CfnSecurityGroupIngress(peer, `To${Names.uniqueId(this)}`, {
-      groupId: this.securityGroup.securityGroupId,
-      sourceSecurityGroupId: peer.securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
-      description,
-    });
+    admitPostgres(this, this.securityGroup, peer, description);
   }
 
   /** Lets `grantee` log in as `dbUser` with IAM database authentication. */
@@ -255,4 +237,39 @@ function validate(scope: Construct, props: AuthDatabaseProps): void {
       `${scope.node.path}: ` + `backupReplication.retention must be between 1 and 35 days, but got ${replicated}`,
     );
   }
+}
+
+/**
+ * Admits PostgreSQL connections from `peer` into the instance's `securityGroup`. A peer in another stack gets the
+ * rule in its own stack (named after `owner`), so the instance's stack never depends on its clients.
+ */
+export function admitPostgres(
+  owner: Construct,
+  securityGroup: ec2.ISecurityGroup,
+  peer: ec2.ISecurityGroup,
+  description: string,
+): void {
+  if (Stack.of(peer) === Stack.of(owner)) {
+    securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description);
+    return;
+  }
+  new ec2.CfnSecurityGroupIngress(peer, `To${Names.uniqueId(owner)}`, {
+    groupId: securityGroup.securityGroupId,
+    sourceSecurityGroupId: peer.securityGroupId,
+    ipProtocol: 'tcp',
+    fromPort: POSTGRES_PORT,
+    toPort: POSTGRES_PORT,
+    description,
+  });
+}
+
+/** The enhanced-monitoring role CDK creates for an instance uses the AWS-managed policy made for it. */
+export function acknowledgeMonitoringRole(instance: Construct): void {
+  const monitoringRole = instance.node.tryFindChild('MonitoringRole');
+  if (!monitoringRole) return;
+  Validations.of(monitoringRole).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+    reason:
+      'The AWS-managed policy made for the RDS enhanced-monitoring role: it can only write the RDSOSMetrics log group.',
+  });
 }

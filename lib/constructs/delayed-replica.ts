@@ -1,10 +1,17 @@
-import { type Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { type AuthDatabase, EXPORTED_LOGS, POSTGRES_PORT, POSTGRES_VERSION } from './auth-database.js';
+import {
+  type AuthDatabase,
+  acknowledgeMonitoringRole,
+  admitPostgres,
+  EXPORTED_LOGS,
+  POSTGRES_PORT,
+  POSTGRES_VERSION,
+} from './auth-database.js';
 
 /** RDS accepts recovery_min_apply_delay up to 24 hours. */
 const MAX_DELAY_MS = 86_400_000;
@@ -155,29 +162,11 @@ export class DelayedReplica extends Construct {
     ]) {
       ack(id, noBackups);
     }
-    const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
-    if (monitoringRole) {
-      Validations.of(monitoringRole).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-        reason:
-          'The AWS-managed policy made for the RDS enhanced-monitoring role: it can only write the RDSOSMetrics log group.',
-      });
-    }
+    acknowledgeMonitoringRole(this.instance);
   }
 
   /** Admits PostgreSQL connections from `peer` (a function's security group); in the peer's stack if it is elsewhere. */
   allowConnectionsFrom(peer: ec2.ISecurityGroup, description: string): void {
-    if (Stack.of(peer) === Stack.of(this)) {
-      this.securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description);
-      return;
-    }
-    new ec2.CfnSecurityGroupIngress(peer, `To${Names.uniqueId(this)}`, {
-      groupId: this.securityGroup.securityGroupId,
-      sourceSecurityGroupId: peer.securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
-      description,
-    });
+    admitPostgres(this, this.securityGroup, peer, description);
   }
 }
