@@ -69,6 +69,10 @@ const PINNED = `SECURITY DEFINER
   SET extra_float_digits = 1
   SET bytea_output = 'hex'`;
 
+// Digests run on several connections at once, one key range each: a parallel plan per range only makes the
+// workers of all connections fight for the same cores (measured: a 1/16 range took 2x as long with 2 workers).
+const SERIAL = 'SET max_parallel_workers_per_gather = 0';
+
 const S = VERIFY_SCHEMA;
 
 /**
@@ -134,11 +138,12 @@ END $fn$;
 CREATE OR REPLACE FUNCTION ${S}.range_digest(p_table text, p_cutoff timestamptz, p_lo bigint, p_hi bigint)
   RETURNS TABLE (row_count bigint, digest numeric)
   LANGUAGE plpgsql STABLE ${PINNED}
+  ${SERIAL}
 AS $fn$
 DECLARE t ${S}.verified_tables := ${S}.target(p_table);
 BEGIN
-  RETURN QUERY EXECUTE format('SELECT count(*), coalesce(sum(hashtextextended(%s::text, 0)), 0) FROM %I.%I AS authdb_verify_row WHERE ',
-      ${S}.row_expression(t), t.schema_name, t.table_name) || ${S}.settled_filter(t, p_lo, p_hi)
+  RETURN QUERY EXECUTE format('SELECT count(*), coalesce(sum(%s), 0) FROM %I.%I AS authdb_verify_row WHERE ',
+      ${S}.row_hash(t), t.schema_name, t.table_name) || ${S}.settled_filter(t, p_lo, p_hi)
     USING p_cutoff, p_lo, p_hi;
 END $fn$;
 
@@ -149,35 +154,77 @@ CREATE OR REPLACE FUNCTION ${S}.row_digests(p_table text, p_cutoff timestamptz, 
 AS $fn$
 DECLARE t ${S}.verified_tables := ${S}.target(p_table);
 BEGIN
-  RETURN QUERY EXECUTE format('SELECT %1$I::bigint, hashtextextended(%2$s::text, 0) FROM %3$I.%4$I AS authdb_verify_row WHERE ',
-      t.key_column, ${S}.row_expression(t), t.schema_name, t.table_name)
+  RETURN QUERY EXECUTE format('SELECT %1$I::bigint, %2$s FROM %3$I.%4$I AS authdb_verify_row WHERE ',
+      t.key_column, ${S}.row_hash(t), t.schema_name, t.table_name)
     || ${S}.settled_filter(t, p_lo, p_hi) || format(' ORDER BY %I LIMIT %s', t.key_column, least(greatest(p_limit, 0), 100000))
     USING p_cutoff, p_lo, p_hi;
 END $fn$;
 `;
 
-// The whole row, or a row of the configured columns in the configured order.
-const ROW_EXPRESSION = `
-CREATE OR REPLACE FUNCTION ${S}.row_expression(t ${S}.verified_tables) RETURNS text
-  LANGUAGE sql IMMUTABLE ${PINNED}
+// The 64-bit hash of a row: the whole row, or a row of the configured columns in the configured order. Where every
+// column's type has a hash function (as hash joins use), the row is hashed from its values (hash_record_extended,
+// PostgreSQL 14+); otherwise (json, xml, geometric types...) from its text form, which costs about 1.5x as much.
+// Both sides run the same server version, so the same row gives the same hash on each.
+const ROW_HASH = `
+CREATE OR REPLACE FUNCTION ${S}.hashable(p_type oid) RETURNS boolean
+  LANGUAGE plpgsql STABLE ${PINNED}
 AS $fn$
-  SELECT CASE WHEN t.digest_columns IS NULL THEN 'authdb_verify_row'
+DECLARE ty record;
+BEGIN
+  LOOP
+    SELECT typtype, typcategory, typelem, typbasetype INTO ty FROM pg_type WHERE oid = p_type;
+    IF NOT FOUND THEN RETURN false; END IF;
+    IF ty.typtype = 'd' THEN p_type := ty.typbasetype;             -- a domain hashes as its base type
+    ELSIF ty.typtype = 'e' THEN RETURN true;                       -- enums: enum_ops
+    ELSIF ty.typcategory = 'A' AND ty.typelem <> 0 THEN p_type := ty.typelem;  -- arrays: if their elements are
+    ELSIF ty.typtype <> 'b' THEN RETURN false;                     -- composites, ranges: text form, to be safe
+    ELSE
+      -- A default hash operator class with an extended (seeded 64-bit) hash function, for the type or one it is
+      -- binary-coercible to (varchar -> text), as the type cache looks it up.
+      RETURN EXISTS (
+        SELECT 1 FROM pg_opclass c
+          JOIN pg_am m ON m.oid = c.opcmethod AND m.amname = 'hash'
+          JOIN pg_amproc p ON p.amprocfamily = c.opcfamily AND p.amprocnum = 2
+                          AND p.amproclefttype = c.opcintype AND p.amprocrighttype = c.opcintype
+         WHERE c.opcdefault
+           AND (c.opcintype = p_type
+                OR EXISTS (SELECT 1 FROM pg_cast WHERE castsource = p_type AND casttarget = c.opcintype
+                                                   AND castmethod = 'b')));
+    END IF;
+  END LOOP;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION ${S}.row_hash(t ${S}.verified_tables) RETURNS text
+  LANGUAGE plpgsql STABLE ${PINNED}
+AS $fn$
+DECLARE
+  row_value text := CASE WHEN t.digest_columns IS NULL THEN 'authdb_verify_row'
     ELSE 'ROW(' || (SELECT string_agg(format('authdb_verify_row.%I', c), ', ' ORDER BY i)
-                      FROM unnest(t.digest_columns) WITH ORDINALITY AS u(c, i)) || ')' END
-$fn$;
+                      FROM unnest(t.digest_columns) WITH ORDINALITY AS u(c, i)) || ')' END;
+  by_value boolean;
+BEGIN
+  SELECT coalesce(bool_and(${S}.hashable(a.atttypid)), false) INTO by_value
+    FROM pg_attribute a
+   WHERE a.attrelid = to_regclass(format('%I.%I', t.schema_name, t.table_name))
+     AND a.attnum > 0 AND NOT a.attisdropped
+     AND (t.digest_columns IS NULL OR a.attname = ANY (t.digest_columns));
+  RETURN CASE WHEN by_value THEN format('hash_record_extended(%s, 0)', row_value)
+              ELSE format('hashtextextended(%s::text, 0)', row_value) END;
+END $fn$;
 `;
 
 const FUNCTION_SIGNATURES = [
   'target(text)',
   `settled_filter(${S}.verified_tables, bigint, bigint)`,
-  `row_expression(${S}.verified_tables)`,
+  'hashable(oid)',
+  `row_hash(${S}.verified_tables)`,
   'table_counts(text, timestamptz, boolean)',
   'key_bounds(text, timestamptz, bigint, bigint)',
   'range_digest(text, timestamptz, bigint, bigint)',
   'row_digests(text, timestamptz, bigint, bigint, integer)',
 ];
 /** What the verifier may call; the helpers stay private to the owner. */
-const VERIFIER_FUNCTIONS = FUNCTION_SIGNATURES.slice(3);
+const VERIFIER_FUNCTIONS = FUNCTION_SIGNATURES.slice(4);
 
 /**
  * Creates or converges the schema, its owner, the allow-list of tables and the functions, and lets `verifier`
@@ -213,7 +260,9 @@ export async function installVerificationFunctions(
       `INSERT INTO ${S}.verified_tables SELECT * FROM json_populate_recordset(NULL::${S}.verified_tables, $1)`,
       [JSON.stringify(rows)],
     );
-    await client.query(ROW_EXPRESSION + FUNCTIONS);
+    await client.query(FUNCTIONS + ROW_HASH);
+    // Replaced by row_hash (text form only); dropped so a database bootstrapped before converges.
+    await client.query(`DROP FUNCTION IF EXISTS ${S}.row_expression(${S}.verified_tables)`);
     // Functions are executable by PUBLIC by default: only the verifier may call these.
     for (const signature of FUNCTION_SIGNATURES) {
       await client.query(`REVOKE ALL ON FUNCTION ${S}.${signature} FROM PUBLIC`);

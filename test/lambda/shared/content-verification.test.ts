@@ -259,7 +259,7 @@ describe('digests over 1 million rows', () => {
       const rows = digests.users.ranges.reduce((sum, r) => sum + r.rows, 0);
       const total = digests.users.ranges.reduce((sum, r) => sum + BigInt(r.digest), 0n);
       const direct = await server.psql(
-        `SELECT count(*), sum(hashtextextended(u::text, 0)) FROM users u WHERE created_at <= '${cutoff}'`,
+        `SELECT count(*), sum(hash_record_extended(u, 0)) FROM users u WHERE created_at <= '${cutoff}'`,
         'big',
       );
       expect(`${rows}|${total}`).toBe(direct);
@@ -268,6 +268,74 @@ describe('digests over 1 million rows', () => {
       await Promise.all(clients.map((c) => c.end()));
     }
   }, 120_000);
+});
+
+describe('row hashes by column type', () => {
+  // Hashing a row from its values is the fast path; types without a hash function fall back to the text form.
+  const TYPED = `
+    CREATE TYPE tier AS ENUM ('free', 'paid');
+    CREATE DOMAIN email_address AS varchar(320) CHECK (VALUE LIKE '%@%');
+    CREATE TABLE profiles (id bigint PRIMARY KEY, email email_address NOT NULL, handle varchar(40), tier tier,
+                           external_id uuid, settings jsonb, scopes text[], created_at timestamptz NOT NULL);
+    CREATE TABLE webhooks (id bigint PRIMARY KEY, payload json, location point, created_at timestamptz NOT NULL);
+    INSERT INTO profiles SELECT i, 'p' || i || '@example.com', 'h' || i, 'free', md5(i::text)::uuid,
+                                jsonb_build_object('theme', 'dark'), ARRAY['read', 'write'], now() - interval '1 day'
+      FROM generate_series(1, 300) AS i;
+    INSERT INTO webhooks SELECT i, json_build_object('n', i), point(i, i), now() - interval '1 day'
+      FROM generate_series(1, 300) AS i;
+  `;
+  const tables: TableSpec[] = [
+    { name: 'profiles', timeColumn: 'created_at', tolerance: 0 },
+    { name: 'webhooks', timeColumn: 'created_at', tolerance: 0 },
+  ];
+  const config = { tables, settleSeconds: 300, concurrency: 2 };
+
+  beforeAll(async () => {
+    await server.createDatabase('typed');
+    await server.psql(TYPED, 'typed');
+    const admin = await server.client('typed');
+    await ensureVerifierRole(admin, { role: ROLE, database: 'typed', schemas: [], iamAuth: false, tables }).finally(
+      () => admin.end(),
+    );
+  });
+
+  async function verifyTyped(restored: string): Promise<VerifyResult> {
+    const typedPlan = { ...plan, source: { host: 'typed', port: 5432 } };
+    const sourceCounts = (await verifier({ action: 'count-source', plan: typedPlan }, config, {
+      connectTo,
+      now,
+    })) as SourceCounts;
+    return (await verifier(
+      { action: 'verify', plan: typedPlan, scratch: { endpoint: { host: restored, port: 5432 } }, sourceCounts },
+      config,
+      { connectTo, now },
+    )) as VerifyResult;
+  }
+
+  it('hashes rows of hashable types by value and the others by their text form', async () => {
+    const expression = (table: string) =>
+      server.psql(
+        `SELECT authdb_verify.row_hash(t) FROM authdb_verify.verified_tables t WHERE name = '${table}'`,
+        'typed',
+      );
+    expect(await expression('profiles')).toBe('hash_record_extended(authdb_verify_row, 0)');
+    expect(await expression('webhooks')).toBe('hashtextextended(authdb_verify_row::text, 0)');
+  });
+
+  it('passes an identical restore and catches a change in a domain, a jsonb, a json and a point column', async () => {
+    expect((await verifyTyped(await restoreOf('typed'))).ok).toBe(true);
+    for (const [change, table, key] of [
+      [`UPDATE profiles SET email = 'x@example.com' WHERE id = 17`, 'profiles', '17'],
+      [`UPDATE profiles SET settings = '{"theme": "light"}' WHERE id = 18`, 'profiles', '18'],
+      [`UPDATE webhooks SET payload = '{"n": -1}' WHERE id = 19`, 'webhooks', '19'],
+      [`UPDATE webhooks SET location = point(0, 0) WHERE id = 20`, 'webhooks', '20'],
+    ]) {
+      const result = await verifyTyped(await restoreOf('typed', change));
+      expect(result.ok, change).toBe(false);
+      expect(result.summary).toContain(`${table}: content of the settled rows differs`);
+      expect(result.summary).toContain(`differing keys: ${key}`);
+    }
+  });
 });
 
 describe('splitKeyRange', () => {

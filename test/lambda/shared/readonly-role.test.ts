@@ -113,7 +113,7 @@ describe('ensureVerifierRole', () => {
       expect(digest.rows[0].row_count).toBe('4');
       // The sum of the rows' 64-bit hashes of the configured columns, as the owner computes it directly.
       const expected = await admin.query(
-        `SELECT sum(hashtextextended(ROW(user_id, oauth_token)::text, 0)) AS d FROM platform_accounts`,
+        `SELECT sum(hash_record_extended(ROW(user_id, oauth_token), 0)) AS d FROM platform_accounts`,
       );
       expect(digest.rows[0].digest).toBe(expected.rows[0].d);
     } finally {
@@ -155,7 +155,7 @@ describe('ensureVerifierRole', () => {
     }
   });
 
-  it('lets no other role call the functions, and pins their search_path', async () => {
+  it("lets no other role call the functions, pins their search_path, and drops an earlier version's", async () => {
     await admin.query('CREATE ROLE someone_else LOGIN');
     const other = await server.connectionFactory('authdb', 'someone_else')();
     try {
@@ -163,12 +163,31 @@ describe('ensureVerifierRole', () => {
     } finally {
       await other.end();
     }
+    // A database bootstrapped by the version that hashed rows only in text form still has its helper.
+    await admin.query(`CREATE FUNCTION authdb_verify.row_expression(t authdb_verify.verified_tables) RETURNS text
+      LANGUAGE sql AS $$ SELECT 'authdb_verify_row' $$`);
+    await ensureVerifierRole(admin, {
+      role: 'drill_verifier',
+      database: 'authdb',
+      schemas: ['public'],
+      iamAuth: true,
+      tables: TABLES,
+    });
     const functions = await admin.query(
       `SELECT p.proname, p.prosecdef, pg_get_userbyid(p.proowner) AS owner, p.proconfig
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 ORDER BY 1`,
       [VERIFY_SCHEMA],
     );
-    expect(functions.rows.length).toBe(7);
+    expect(functions.rows.map((fn) => fn.proname)).toEqual([
+      'hashable',
+      'key_bounds',
+      'range_digest',
+      'row_digests',
+      'row_hash',
+      'settled_filter',
+      'table_counts',
+      'target',
+    ]);
     for (const fn of functions.rows) {
       expect(fn).toMatchObject({ prosecdef: true, owner: VERIFY_OWNER });
       expect(fn.proconfig).toContain('search_path=pg_catalog, pg_temp');
