@@ -49,8 +49,8 @@ export function apiCallPattern(
   };
 }
 
-/** The audit patterns of one region: changes to its keys, key grants not made by a service, backup changes. */
-export function regionalAuditPatterns(keys: kms.IKey[]): Record<string, events.EventPattern> {
+/** The audit patterns of keys: changes to them, and grants on them not made by a service. */
+export function keyAuditPatterns(keys: kms.IKey[]): Record<string, events.EventPattern> {
   const keyArns = keys.map((key) => key.keyArn);
   return {
     KeyChanged: apiCallPattern('kms', KEY_CHANGE_EVENTS, { resources: { ARN: keyArns } }),
@@ -59,6 +59,13 @@ export function regionalAuditPatterns(keys: kms.IKey[]): Record<string, events.E
       resources: { ARN: keyArns },
       userIdentity: { invokedBy: events.Match.doesNotExist() },
     }),
+  };
+}
+
+/** The audit patterns of one region: changes to its keys, key grants not made by a service, backup changes. */
+export function regionalAuditPatterns(keys: kms.IKey[]): Record<string, events.EventPattern> {
+  return {
+    ...keyAuditPatterns(keys),
     BackupChanged: apiCallPattern('backup', BACKUP_CHANGE_EVENTS),
     RecoveryPointDeletionFailed: apiCallPattern('backup', ['DeleteRecoveryPoint'], {
       errorCode: events.Match.exists(),
@@ -119,6 +126,8 @@ export interface AuditEventForwarderProps {
   readonly keys: kms.IKey[];
   /** The region whose default event bus holds the alert rules. */
   readonly alertRegion: string;
+  /** Forward the region's backup events too (once per region), or only those of `keys`. @default true */
+  readonly backupEvents?: boolean;
 }
 
 /**
@@ -142,7 +151,8 @@ export class AuditEventForwarder extends Construct {
       description: `authdb-dr: forwards audit events of ${stack.region} to the ${props.alertRegion} default event bus`,
     });
     const target = new targets.EventBus(bus, { role });
-    for (const [ruleId, eventPattern] of Object.entries(regionalAuditPatterns(props.keys))) {
+    const patterns = props.backupEvents === false ? keyAuditPatterns(props.keys) : regionalAuditPatterns(props.keys);
+    for (const [ruleId, eventPattern] of Object.entries(patterns)) {
       this.rules[ruleId] = new events.Rule(this, ruleId, {
         description: `authdb-dr audit: ${DESCRIPTIONS[ruleId]} -> ${props.alertRegion} default event bus`,
         eventPattern,
@@ -150,5 +160,27 @@ export class AuditEventForwarder extends Construct {
       });
     }
     acknowledgeInlinePolicy(role);
+  }
+}
+
+export interface KeyAuditAlertsProps {
+  readonly topic: sns.ITopic;
+  /** The keys watched: this region's, and those of the DR region whose events a forwarder brings here. */
+  readonly keys: kms.IKey[];
+}
+
+/** `AuditAlerts`' key rules for the keys of a stack deployed after the backup stack (the logical dumps' keys). */
+export class KeyAuditAlerts extends Construct {
+  readonly rules: Record<string, events.Rule> = {};
+
+  constructor(scope: Construct, id: string, props: KeyAuditAlertsProps) {
+    super(scope, id);
+    for (const [ruleId, eventPattern] of Object.entries(keyAuditPatterns(props.keys))) {
+      this.rules[ruleId] = new events.Rule(this, ruleId, {
+        description: `authdb-dr audit: ${DESCRIPTIONS[ruleId]} -> alert topic`,
+        eventPattern,
+        targets: [new targets.SnsTopic(props.topic, { message: apiCallMessage(DESCRIPTIONS[ruleId]!) })],
+      });
+    }
   }
 }

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
+import { AuditEventForwarder } from '../constructs/audit-alerts.js';
 import { EncryptionKey } from '../constructs/encryption-key.js';
 import { LogicalBackupBucket } from '../constructs/logical-backup-bucket.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
@@ -36,5 +37,12 @@ export class LogicalBackupDrStack extends EnvironmentStack {
       expireAfter: Duration.days(l.longTermRetentionDays),
     });
     this.bucketKey = replica.key;
+    // CloudTrail events of these keys reach EventBridge in this region only: forwarded to the logical backup stack's
+    // key alerts (the region's backup events are forwarded once, by the DR region stack).
+    new AuditEventForwarder(this, 'AuditEvents', {
+      keys: [this.bucketKey, this.dumpKey],
+      alertRegion: config.primaryRegion,
+      backupEvents: false,
+    });
   }
 }

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
+import { KeyAuditAlerts } from '../constructs/audit-alerts.js';
 import type { AuthDatabase } from '../constructs/auth-database.js';
 import { keyPolicyFor } from '../constructs/encryption-key.js';
 import { LogicalBackupAlarms } from '../constructs/logical-backup-alarms.js';
@@ -94,6 +95,12 @@ export class LogicalBackupStack extends EnvironmentStack {
       scheduleGroup: this.job.scheduleGroup,
       alertTopic: props.alertTopic,
       maxAge: Duration.hours(l.maxAgeHours),
+    });
+
+    // The four keys of the dumps, this region's and the DR region's (whose events its stack forwards here).
+    new KeyAuditAlerts(this, 'KeyAuditAlerts', {
+      topic: props.alertTopic,
+      keys: [this.bucket.key, this.dumpKey, props.replicaBucketKey, props.drDumpKey],
     });
 
     new CfnOutput(this, 'DumpBucketName', {

@@ -142,6 +142,38 @@ describe.each(['dev', 'staging', 'prod'] as const)('audit alerts (%s)', (env) =>
     ]);
   });
 
+  it('alerts on changes and person-made grants of the four logical dump keys, the DR-region ones forwarded', () => {
+    const logical = templateOf(env, 'logicalBackup');
+    const own = rules(logical, 'KeyAuditAlerts');
+    expect(Object.keys(own).sort()).toEqual(['KeyChanged', 'KeyGrantedByPerson']);
+    const arns = own.KeyChanged!.EventPattern.detail.resources.ARN;
+    expect(own.KeyChanged!.EventPattern.detail.eventName).toEqual([...KEY_CHANGE_EVENTS]);
+    expect(own.KeyGrantedByPerson!.EventPattern.detail.resources.ARN).toEqual(arns);
+    expect(arns).toHaveLength(4);
+    const text = JSON.stringify(arns);
+    // This region's bucket key and dump key replica, and the DR region's two keys (cross-region references).
+    expect(text).toContain(keyIds(logical, ['DumpsKey'])[0]);
+    expect(text).toContain('DumpKey');
+    expect(text.match(/ExportsReader|ImportValue|CrossRegion/g)?.length ?? 0).toBeGreaterThan(0);
+    for (const rule of Object.values(own)) {
+      expect(rule.Targets[0].Arn).toEqual({
+        'Fn::ImportValue': expect.stringContaining('-backup:ExportsOutputRefAlerts'),
+      });
+    }
+    const dr = templateOf(env, 'logicalBackupDr');
+    const forwarded = rules(dr, 'AuditEvents');
+    // Only the key events: the DR region stack already forwards the region's backup events.
+    expect(Object.keys(forwarded).sort()).toEqual(['KeyChanged', 'KeyGrantedByPerson']);
+    const forwardedIds = forwarded.KeyChanged!.EventPattern.detail.resources.ARN.map(
+      (arn: Cfn) => arn['Fn::GetAtt'][0],
+    );
+    expect(forwardedIds.sort()).toEqual(keyIds(dr, ['DumpKey', 'DumpsKey']).sort());
+    expect(forwardedIds).toHaveLength(2);
+    expect(forwarded.KeyChanged!.Targets[0].Arn).toBe(
+      `arn:aws:events:${config.primaryRegion}:${config.account}:event-bus/default`,
+    );
+  });
+
   it('alerts on every read of an RDS master secret but the verifier bootstrap function and RDS, read-only events included', () => {
     const recovery = templateOf(env, 'recovery');
     const [rule, ...more] = Object.values(rules(recovery, 'VerifierRoleMasterSecretRead'));
