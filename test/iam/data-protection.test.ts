@@ -21,7 +21,8 @@ import { decide, expectDecision, expectNotAllowed } from '../support/iam-simulat
 
 /** Roles assumed only by AWS services, whose AWS-managed policies this project does not transcribe. */
 const SERVICE_ROLES = ['PlanRole', 'RestoreTestingRole', 'DatabaseMonitoringRole', 'DelayedReplicaMonitoringRole'];
-const STACKS = ['drRegion', 'database', 'backup', 'recovery'] as const;
+const STACKS = ['drRegion', 'database', 'backup', 'recovery', 'logicalBackupDr', 'logicalBackup'] as const;
+const DR_STACKS: readonly string[] = ['drRegion', 'logicalBackupDr'];
 
 describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env) => {
   const config = loadConfig(env);
@@ -38,10 +39,10 @@ describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env)
       keyof EnvironmentStacks,
       Template
     >;
-    const regionOf = (s: keyof EnvironmentStacks) => (s === 'drRegion' ? dr : primary);
+    const regionOf = (s: keyof EnvironmentStacks) => (DR_STACKS.includes(s) ? dr : primary);
     for (const stack of STACKS) {
       const others: (Template | RegionalTemplate)[] = STACKS.filter((o) => o !== stack).map((o) =>
-        o === 'drRegion' ? { template: t[o], region: dr } : t[o],
+        DR_STACKS.includes(o) ? { template: t[o], region: dr } : t[o],
       );
       for (const id of Object.keys(t[stack].findResources('AWS::IAM::Role'))) {
         const prefix = id.slice(0, -8);
@@ -60,10 +61,18 @@ describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env)
     secretsEndpoint = endpoint!;
   });
 
-  it('loads every role of the four stacks but the three AWS service roles', () => {
+  it('loads every role of the six stacks but the AWS service roles', () => {
     const ids = [...roles.keys()];
     expect(ids.length).toBeGreaterThanOrEqual(20);
-    expect(ids).toEqual(expect.arrayContaining(['backup/BreakGlass', 'recovery/VerifierRoleFunctionRole']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'backup/BreakGlass',
+        'recovery/VerifierRoleFunctionRole',
+        'logicalBackup/JobTaskTaskRole',
+        'logicalBackup/DumpsReplicationRole',
+        'logicalBackupDr/AuditEventsForwardRole',
+      ]),
+    );
   });
 
   it('lets only the verifier bootstrap read the master secret, and only through its VPC endpoint', async () => {

@@ -289,12 +289,18 @@ class Resolver {
       case 'AWS::IAM::Role':
         return r.name('RoleName');
       case 'AWS::KMS::Key':
+      case 'AWS::KMS::ReplicaKey':
       case 'AWS::EC2::VPCEndpoint':
         return id.toLowerCase();
       case 'AWS::SNS::Topic':
       case 'AWS::StepFunctions::StateMachine':
       case 'AWS::SecretsManager::Secret':
         return this.getAtt(id, 'Arn');
+      case 'AWS::ECS::TaskDefinition':
+        // Ref is the ARN with the revision.
+        return this.arn('ecs', `task-definition/${r.name('Family', id.toLowerCase())}:1`);
+      case 'AWS::ECS::Cluster':
+        return r.name('ClusterName', id.toLowerCase());
       default:
         throw new Error(`cannot resolve Ref of ${id} (${r.Type})`);
     }
@@ -327,6 +333,7 @@ class Resolver {
       case 'AWS::S3::Bucket':
         return `arn:${this.partition}:s3:::${this.ref(id)}`;
       case 'AWS::KMS::Key':
+      case 'AWS::KMS::ReplicaKey':
         return this.arn('kms', `key/${this.ref(id)}`);
       case 'AWS::Lambda::Function':
         return this.arn('lambda', `function:${this.ref(id)}`);
