@@ -3,6 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { planningTask, setNull, workflowStateMachine } from '../workflow-parts.js';
+import { approvalStates } from './approval.js';
 import { cutoverStates, RENAME_WAIT } from './cutover.js';
 import type { RestoreFunctions } from './functions.js';
 import type { RestoreWorkflowProps } from './props.js';
@@ -46,8 +47,12 @@ export function restoreStateMachine(
     return task;
   };
 
+  const renames = cutoverStates(s, f.cutover, report, markFailed);
+  const approvalTimeout = props.cutover.approvalTimeout;
+  const cutover =
+    f.approval && approvalTimeout ? approvalStates(s, f.approval, approvalTimeout, renames, report) : renames;
   const cutoverChoice = new sfn.Choice(scope, 'Cutover?')
-    .when(sfn.Condition.booleanEquals('$.plan.cutover', true), cutoverStates(s, f.cutover, report, markFailed))
+    .when(sfn.Condition.booleanEquals('$.plan.cutover', true), cutover)
     .otherwise(report);
 
   // Verify like a drill: counts of the restored instance against the source as of the recovery point.
@@ -126,7 +131,9 @@ export function restoreStateMachine(
     name: stateMachineName,
     comment: `authdb-dr ${props.environment}: restore into a new instance, verify, report, optional cutover`,
     start: validate,
-    timeout: Duration.minutes(2 * props.maxWait.toMinutes() + 2 * RENAME_WAIT.toMinutes() + 60),
+    timeout: Duration.minutes(
+      2 * props.maxWait.toMinutes() + 2 * RENAME_WAIT.toMinutes() + 60 + (approvalTimeout?.toMinutes() ?? 0),
+    ),
     invokes: [...Object.values(f), props.statusFunction, props.verifierFunction],
   });
 }

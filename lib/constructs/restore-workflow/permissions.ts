@@ -189,12 +189,18 @@ export function grantRestorePermissions(
     f.report,
     new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Encrypt'], resources: [props.key.keyArn] }),
   );
-  props.alertTopic.grantPublish(f.report.role);
-  acknowledgeWildcard(
-    f.report.role,
-    'Action::kms:GenerateDataKey*',
-    "CDK's grant to publish to the encrypted alert topic: the topic key only.",
-  );
+  for (const fn of [f.report, f.approval]) {
+    if (!fn) continue;
+    props.alertTopic.grantPublish(fn.role);
+    acknowledgeWildcard(
+      fn.role,
+      'Action::kms:GenerateDataKey*',
+      "CDK's grant to publish to the encrypted alert topic: the topic key only.",
+    );
+  }
+  // The approval function needs nothing else: identity proofs are presigned by the approver and sent to STS as they
+  // are, and GetCallerIdentity needs no permission. It can neither rename nor answer a task token itself.
+  if (f.approval) f.approval.role.addToPolicy(denyDestructiveOn(props.database.instance.instanceArn));
 }
 
 function grantFinish(

@@ -24,6 +24,11 @@ export interface RestoreWorkflowProps {
   readonly cutover: {
     /** A cutover to a recovery point older than this needs `cutover.acceptDataLossHours` in the input. */
     readonly dataLossAcknowledgementAfter: Duration;
+    /**
+     * Two-person rule: a confirmed cutover waits this long for another principal's approval, then ends without it.
+     * @default - no approval (the cutover follows the verification at once)
+     */
+    readonly approvalTimeout?: Duration;
   };
   readonly alertTopic: sns.ITopic;
   readonly reportBucket: s3.IBucket;
