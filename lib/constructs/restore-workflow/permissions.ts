@@ -49,7 +49,7 @@ export function grantRestorePermissions(
   ];
 
   // Only the cutover role may touch production, and even it can never delete, reboot or stop anything.
-  for (const fn of [f.validate, f.start, f.finish, f.report]) {
+  for (const fn of [f.validate, f.start, f.finish, f.report, ...(f.approval ? [f.approval] : [])]) {
     fn.role.addToPolicy(denyDestructiveOn(productionArn));
     // Nobody but the cutover touches production; not even its tags (a restored tag would open other grants).
     fn.role.addToPolicy(
@@ -200,7 +200,6 @@ export function grantRestorePermissions(
   }
   // The approval function needs nothing else: identity proofs are presigned by the approver and sent to STS as they
   // are, and GetCallerIdentity needs no permission. It can neither rename nor answer a task token itself.
-  if (f.approval) f.approval.role.addToPolicy(denyDestructiveOn(props.database.instance.instanceArn));
 }
 
 function grantFinish(
