@@ -22,6 +22,7 @@ Usage of each command (add --help to any of them for details):
   authdb-dr restore start --env ENV --source ID (--time ISO|latest | --snapshot ID | --recovery-point ARN)
                           --target ID [--instance-class CLASS] [--cutover-confirm SOURCE_ID] [--name NAME]
                           [--dry-run] [--watch [--interval S]]
+  authdb-dr restore approve --env ENV --execution NAME [--reject [--reason TEXT]]  (the second person)
   authdb-dr status        --env ENV EXECUTION (name or ARN)
   authdb-dr watch         --env ENV EXECUTION [--interval SECONDS]
   authdb-dr executions    --env ENV [--workflow drill|restore] [--limit N]

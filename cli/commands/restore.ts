@@ -4,6 +4,7 @@ import { type CliDeps, type Environment, type ExitCode, invalidInput, resolveEnv
 import { envOption, type StartFlags, startOptions } from '../options.js';
 import { startWorkflow } from '../start.js';
 import { normalizeTime } from '../time.js';
+import { registerApprove, withStarterProof } from './approve.js';
 
 const FLAGS = {
   sourceInstanceId: '--source',
@@ -85,12 +86,16 @@ export function registerRestore(program: Command, deps: CliDeps, done: (action: 
     .option('--instance-class <class>', "instance class of the new instance (default: the source's)")
     .option('--cutover-confirm <source-id>', 'cut over after the restore: repeat the source identifier to confirm');
   envOption(start, deps);
+  registerApprove(restore, deps, done);
   startOptions(start).action((flags: RestoreFlags) =>
     done(
       (async () => {
         const env = resolveEnvironment(deps, flags.env);
-        const input = validateRestoreInput(env, restoreInputFromFlags(flags));
-        return startWorkflow(deps, env, 'restore', input, flags);
+        const validated = validateRestoreInput(env, restoreInputFromFlags(flags));
+        // A dry run starts nothing: it needs no proof of who starts it.
+        if (flags.dryRun) return startWorkflow(deps, env, 'restore', validated, flags);
+        const { input, name } = await withStarterProof(deps, env, validated, flags.name);
+        return startWorkflow(deps, env, 'restore', input, { ...flags, ...(name ? { name } : {}) });
       })(),
     ),
   );

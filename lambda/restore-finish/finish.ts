@@ -7,7 +7,6 @@ import {
 import { z } from 'zod';
 import { parseInput } from '../shared/errors.js';
 import { describeInstance } from '../shared/rds-instances.js';
-import type { RestorePlan } from '../shared/restore.js';
 import { TAG_STATUS } from '../shared/tags.js';
 
 export interface FinishConfig {
@@ -24,9 +23,20 @@ export interface FinishDeps {
   now: () => Date;
 }
 
+/** The part of the plan (lambda/shared/restore.ts, RestorePlan) this step reads, parsed rather than cast. */
+const settingsSchema = z
+  .object({
+    backupRetentionDays: z.number().int().min(0),
+    performanceInsightsKmsKeyId: z.string().optional(),
+    performanceInsightsRetentionDays: z.number().int().optional(),
+    monitoringIntervalSeconds: z.number().int().optional(),
+    monitoringRoleArn: z.string().optional(),
+  })
+  .loose();
+
 const eventSchema = z.object({
   action: z.enum(['apply-settings', 'mark-failed']),
-  plan: z.object({ targetInstanceId: z.string(), settings: z.object({}).loose() }).loose(),
+  plan: z.object({ targetInstanceId: z.string(), settings: settingsSchema }).loose(),
   error: z.object({ Error: z.string(), Cause: z.string() }).loose().optional(),
 });
 
@@ -37,7 +47,7 @@ const eventSchema = z.object({
  */
 export async function finishRestore(event: unknown, config: FinishConfig, deps: FinishDeps) {
   const e = parseInput(eventSchema, event, 'restore finish event');
-  const plan = e.plan as unknown as RestorePlan;
+  const plan = e.plan;
   const target = await describeInstance(deps.rds, plan.targetInstanceId);
   if (e.action === 'mark-failed') {
     if (!target?.DBInstanceArn) return { tagged: false, reason: 'the instance does not exist' };

@@ -46,7 +46,20 @@ export interface RestoreReport {
   /** Per table: source and restored counts, digest match, schema differences, newest row vs the recovery point. */
   tables: TableReport[];
   databaseSchemaDifferences: string[];
-  cutover: { requested: boolean; sourceRenamedAt?: string; targetRenamedAt?: string; rolledBackAt?: string };
+  cutover: {
+    requested: boolean;
+    sourceRenamedAt?: string;
+    targetRenamedAt?: string;
+    rolledBackAt?: string;
+    /** Two-person rule: who started the restore and who approved its cutover (or why it was not approved). */
+    approval?: {
+      required: boolean;
+      startedBy?: string;
+      approvedBy?: string;
+      approvedAt?: string;
+      outcome: 'approved' | 'rejected' | 'timed-out' | 'not-reached' | 'not-required';
+    };
+  };
   /** What an operator does next. */
   next: string;
   reportedAt: string;
@@ -60,12 +73,16 @@ export function buildRestoreReport(state: RestoreState, config: RestoreReportCon
   const availableAt = state.target?.available ? state.target.checkedAt : undefined;
   const verifiedAt = state.verification?.verifiedAt;
   const renamed = state.renameTarget !== undefined && state.rollBack === undefined;
-  const next = state.error
-    ? `The instance ${plan.targetInstanceId} is kept and tagged failed; inspect it, then delete it or use it.`
-    : plan.cutover
-      ? `${plan.sourceInstanceId} is now the restored database; the old one is ${plan.preRestoreInstanceId}. ` +
-        'Follow the README "after a cutover" steps.'
-      : `Point applications at ${plan.targetInstanceId}, or run again with cutover to take the source's name.`;
+  const notApproved = state.error && NOT_APPROVED.has(state.error.Error);
+  const next = notApproved
+    ? `Production is unchanged: ${plan.sourceInstanceId} keeps its name. The verified instance ` +
+      `${plan.targetInstanceId} is kept; point applications at it, or start a new restore with cutover.`
+    : state.error
+      ? `The instance ${plan.targetInstanceId} is kept and tagged failed; inspect it, then delete it or use it.`
+      : plan.cutover
+        ? `${plan.sourceInstanceId} is now the restored database; the old one is ${plan.preRestoreInstanceId}. ` +
+          'Follow the README "after a cutover" steps.'
+        : `Point applications at ${plan.targetInstanceId}, or run again with cutover to take the source's name.`;
   const report: RestoreReport = {
     kind: 'restore',
     environment: config.environment,
@@ -91,6 +108,7 @@ export function buildRestoreReport(state: RestoreState, config: RestoreReportCon
       sourceRenamedAt: state.renameSource?.at,
       targetRenamedAt: state.renameTarget?.at,
       rolledBackAt: state.rollBack?.at,
+      ...(plan.cutover ? { approval: approvalOf(state) } : {}),
     },
     next,
     reportedAt: now.toISOString(),
@@ -130,9 +148,33 @@ export async function reportRestore(event: unknown, config: RestoreReportConfig,
   return { reportKey: key, outcome: report.outcome };
 }
 
+/** Errors that end a restore before its cutover because no second person approved it (nothing was renamed). */
+const NOT_APPROVED = new Set(['CutoverNotApproved', 'CutoverRejected']);
+
+function approvalOf(state: RestoreState): NonNullable<RestoreReport['cutover']['approval']> {
+  const { plan } = state;
+  const required = plan.approvalRequired === true;
+  const who = {
+    required,
+    ...(plan.startedBy ? { startedBy: plan.startedBy } : {}),
+    ...(state.approval?.approvedBy ? { approvedBy: state.approval.approvedBy } : {}),
+    ...(state.approval?.approvedAt ? { approvedAt: state.approval.approvedAt } : {}),
+  };
+  if (!required) return { ...who, outcome: 'not-required' };
+  if (state.approval?.approvedBy) return { ...who, outcome: 'approved' };
+  if (state.error?.Error === 'CutoverNotApproved') return { ...who, outcome: 'timed-out' };
+  if (state.error?.Error === 'CutoverRejected') return { ...who, outcome: 'rejected' };
+  return { ...who, outcome: 'not-reached' };
+}
+
 function cutoverText(c: RestoreReport['cutover']): string {
   if (!c.requested) return 'not requested';
+  if (c.approval?.outcome === 'timed-out') return 'not done: no second person approved it in time';
+  if (c.approval?.outcome === 'rejected') return 'not done: rejected (authdb-dr restore approve --reject)';
   if (c.rolledBackAt) return `rolled back at ${c.rolledBackAt} (the source has its name again)`;
-  if (c.targetRenamedAt) return `done at ${c.targetRenamedAt}`;
+  if (c.targetRenamedAt) {
+    const by = c.approval?.approvedBy ? `, approved by ${c.approval.approvedBy}` : '';
+    return `done at ${c.targetRenamedAt}${by}`;
+  }
   return 'not done';
 }

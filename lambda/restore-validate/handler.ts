@@ -9,6 +9,8 @@ const config = {
   sourceInstanceId: requireEnv('SOURCE_INSTANCE_ID'),
   allowedInstanceClasses: JSON.parse(requireEnv('ALLOWED_INSTANCE_CLASSES')) as string[],
   dataLossAcknowledgementAfterHours: Number(requireEnv('DATA_LOSS_ACK_AFTER_HOURS')),
+  approvalRequired: requireEnv('APPROVAL_REQUIRED') === 'true',
+  identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 

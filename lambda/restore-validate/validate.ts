@@ -1,7 +1,9 @@
 import { type DBInstance, DescribeDBInstanceAutomatedBackupsCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
+import { proofPurpose } from '../../contract/identity-proof.js';
 import { executionContextSchema } from '../shared/drill.js';
 import { parseInput, shown, WorkflowError } from '../shared/errors.js';
+import { type IdentityCheck, verifyIdentityProof } from '../shared/identity-proof.js';
 import { describeInstance } from '../shared/rds-instances.js';
 import type { RestorePlan, SourceSettings } from '../shared/restore.js';
 import { preRestoreIdentifier, restoreInputSchema } from '../shared/restore-input.js';
@@ -14,11 +16,17 @@ export interface ValidateConfig {
   allowedInstanceClasses: string[];
   /** A cutover to an older recovery point needs `cutover.acceptDataLossHours` of at least the point's age. */
   dataLossAcknowledgementAfterHours: number;
+  /** A cutover waits for a second person's approval: the starter must prove who they are. */
+  approvalRequired: boolean;
+  /** Where identity proofs are checked (the environment's account and region). */
+  identity: Omit<IdentityCheck, 'fetch' | 'now'>;
 }
 
 export interface ValidateDeps {
   rds: RDSClient;
   now: () => Date;
+  /** Sends identity proofs to STS. @default the global fetch */
+  fetch?: typeof fetch;
 }
 
 /** partition, region and account of an ARN. */
@@ -123,6 +131,25 @@ export async function validateRestore(
     });
   }
   if (plan.cutover) {
+    plan.approvalRequired = config.approvalRequired;
+    const proof = input.cutover?.identityProof;
+    if (proof === undefined && config.approvalRequired) {
+      throw new WorkflowError(
+        'InvalidInput',
+        `Invalid restore input: cutover.identityProof = missing; allowed: a proof of who starts the cutover (a second ` +
+          `person approves every cutover in ${config.environment}: start it with authdb-dr restore start, which adds ` +
+          'the proof)',
+      );
+    }
+    // Checked now: the proof expires within minutes, and the approval is compared with the identity it names.
+    if (proof !== undefined) {
+      const starter = await verifyIdentityProof(proof, proofPurpose('start', execution.Id), {
+        ...config.identity,
+        fetch: deps.fetch ?? fetch,
+        now: deps.now,
+      });
+      plan.startedBy = starter.arn;
+    }
     const pointInTime = plan.restoreTime ?? plan.snapshot?.createdAt ?? source.LatestRestorableTime?.toISOString();
     assertDataLossAcknowledged(pointInTime, input.cutover?.acceptDataLossHours, config, deps.now());
   }

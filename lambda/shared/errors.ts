@@ -23,7 +23,10 @@ export type WorkflowErrorName =
   | 'RecoveryPointOutsideWindow'
   | 'DataLossNotAcknowledged'
   | 'NotCalledByRestore'
-  | 'NameNotSettled';
+  | 'NameNotSettled'
+  | 'InvalidIdentityProof'
+  | 'IdentityCheckUnavailable'
+  | 'ApprovalRefused';
 
 /** Longest value an error message repeats: an input of any length must not flood logs, reports or the console. */
 export const MAX_SHOWN_VALUE = 80;

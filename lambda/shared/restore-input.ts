@@ -62,6 +62,11 @@ export const restoreInputSchema = z
           .positive({ message: 'allowed: a positive number of hours' })
           .max(MAX_DATA_LOSS_HOURS, { message: `allowed: at most ${MAX_DATA_LOSS_HOURS} hours` })
           .optional(),
+        /**
+         * Who starts the cutover, provably: a presigned sts:GetCallerIdentity URL bound to `start:<execution ARN>`
+         * (contract/identity-proof.ts). `authdb-dr restore start` adds it; required where a second person approves.
+         */
+        identityProof: z.string().max(8192, { message: 'allowed: at most 8192 characters' }).optional(),
       })
       .strict()
       .optional(),

@@ -41,6 +41,10 @@ export interface RestorePlan {
   executionArn: string;
   executionName: string;
   startedAt: string;
+  /** Who started the execution, as STS named the signer of its identity proof (when the input carried one). */
+  startedBy?: string;
+  /** A second person must approve the cutover (cutover.requireApproval of the environment). */
+  approvalRequired?: boolean;
 }
 
 export interface RestoreStarted {
@@ -70,5 +74,7 @@ export interface RestoreState {
   renameSource?: CutoverStep;
   renameTarget?: CutoverStep;
   rollBack?: CutoverStep;
+  /** The second person's approval of the cutover, as CheckApproval established it. */
+  approval?: { approvedBy?: string; approvedAt?: string };
   error?: { Error: string; Cause: string };
 }

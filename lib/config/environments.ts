@@ -98,7 +98,8 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
     // Placeholders like the account ids: name the incident responders' IAM users (sessions with MFA) before deploying.
     breakGlass: { trustedPrincipalArns: [`arn:aws:iam::${ACCOUNTS[name]}:user/authdb-dr-incident-responder`] },
     restore: { allowedInstanceClasses: ['db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge'] },
-    cutover: { dataLossAcknowledgementAfterHours: 1 },
+    // A second person approves every cutover (two-person rule), within an hour; off only in dev (set below).
+    cutover: { dataLossAcknowledgementAfterHours: 1, requireApproval: true, approvalTimeoutMinutes: 60 },
     // Off outside prod: a replica doubles the database cost. 60 minutes: see the README (bad writes and rewind).
     delayedReplica: {
       enabled: false,
@@ -113,6 +114,8 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
 }
 
 const dev = base('dev');
+// One engineer exercises the whole restore in dev: no second person to approve a cutover there.
+dev.cutover = { ...dev.cutover, requireApproval: false };
 
 const staging: EnvironmentInput = {
   ...base('staging'),

@@ -133,6 +133,9 @@ export class RecoveryStack extends EnvironmentStack {
         dataLossAcknowledgementAfter: Duration.minutes(
           Math.round(config.cutover.dataLossAcknowledgementAfterHours * 60),
         ),
+        ...(config.cutover.requireApproval
+          ? { approvalTimeout: Duration.minutes(config.cutover.approvalTimeoutMinutes) }
+          : {}),
       },
       alertTopic: props.alertTopic,
       reportBucket: this.reports.bucket,

@@ -13,7 +13,17 @@ describe('cutover config', () => {
   it('asks for a data-loss acknowledgement beyond one hour in every environment, and by default', () => {
     for (const env of ['dev', 'staging', 'prod'])
       expect(loadConfig(env).cutover.dataLossAcknowledgementAfterHours).toBe(1);
-    expect(devWith({})().cutover).toEqual({ dataLossAcknowledgementAfterHours: 1 });
+    expect(devWith({})().cutover).toEqual({
+      dataLossAcknowledgementAfterHours: 1,
+      requireApproval: true,
+      approvalTimeoutMinutes: 60,
+    });
+  });
+
+  it('requires a second person to approve a cutover in prod and staging (one hour), not in dev', () => {
+    expect(loadConfig('prod').cutover).toMatchObject({ requireApproval: true, approvalTimeoutMinutes: 60 });
+    expect(loadConfig('staging').cutover).toMatchObject({ requireApproval: true, approvalTimeoutMinutes: 60 });
+    expect(loadConfig('dev').cutover.requireApproval).toBe(false);
   });
 
   it.each([
@@ -24,6 +34,10 @@ describe('cutover config', () => {
     ],
     [{ dataLossAcknowledgementAfterHours: '1' }, 'cutover.dataLossAcknowledgementAfterHours = "1"'],
     [{ skipApproval: true }, 'cutover.skipApproval: unknown field(s)'],
+    [{ requireApproval: 'yes' }, 'cutover.requireApproval = "yes"'],
+    [{ approvalTimeoutMinutes: 4 }, 'cutover.approvalTimeoutMinutes = 4; allowed: 5 to 720 minutes'],
+    [{ approvalTimeoutMinutes: 721 }, 'cutover.approvalTimeoutMinutes = 721; allowed: 5 to 720 minutes'],
+    [{ approvalTimeoutMinutes: 30.5 }, 'cutover.approvalTimeoutMinutes = 30.5'],
   ])('rejects %j naming the environment and the field', (cutover, message) => {
     expect(devWith(cutover)).toThrow(ConfigError);
     expect(devWith(cutover)).toThrow(/environment "dev"/);

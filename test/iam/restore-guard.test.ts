@@ -18,9 +18,9 @@ const CUTOVER = 'RestoreRestoreCutoverRole';
 const FINISH = 'RestoreRestoreFinishRole';
 const START = 'RestoreRestoreStartRole';
 /** The restore function roles that must never touch production: each carries an explicit Deny. */
-const GUARDED_FUNCTION_ROLES = ['RestoreRestoreValidateRole', START, FINISH, 'RestoreRestoreReportRole'];
-const RESTORE_ROLES = [
-  ...GUARDED_FUNCTION_ROLES,
+const ALWAYS_GUARDED = ['RestoreRestoreValidateRole', START, FINISH, 'RestoreRestoreReportRole'];
+const ALWAYS_RESTORE_ROLES = [
+  ...ALWAYS_GUARDED,
   CUTOVER,
   'RestoreStateMachineRole',
   'RestoreRollBackStateMachineRole',
@@ -34,8 +34,14 @@ const DRILL_TAGGED = { 'aws:ResourceTag/authdb-dr:purpose': 'drill-scratch' };
 const RESTORED_REQUESTED = { 'aws:RequestTag/authdb-dr:purpose': 'restored' };
 const DRILL_REQUESTED = { 'aws:RequestTag/authdb-dr:purpose': 'drill-scratch' };
 
+/** Only where a second person approves cutovers (prod and staging): the approval function's role. */
+const APPROVAL = 'RestoreRestoreApprovalRole';
+
 describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
   const account = ACCOUNTS[env];
+  const approval = loadConfig(env).cutover.requireApproval;
+  const RESTORE_ROLES = approval ? [...ALWAYS_RESTORE_ROLES, APPROVAL] : ALWAYS_RESTORE_ROLES;
+  const GUARDED_FUNCTION_ROLES = approval ? [...ALWAYS_GUARDED, APPROVAL] : ALWAYS_GUARDED;
   const db = (name: string) => `arn:aws:rds:${REGION}:${account}:db:${name}`;
   const production = db(`authdb-${env}`);
   const preRestore = db(`authdb-${env}-pre-restore-202611260540`);
@@ -153,6 +159,26 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
         await expectNotAllowed(decide(role(prefix), action, preRestore));
       }
     }
+  });
+
+  it('gives the approval function (where cutovers need one) nothing but the alert topic: it cannot answer tasks or rename', async () => {
+    if (!approval) {
+      expect(allRoles).not.toContain(APPROVAL);
+      return;
+    }
+    const fn = role(APPROVAL);
+    const execution = `arn:aws:states:${REGION}:${account}:execution:authdb-dr-${env}-restore:r-1`;
+    for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure']) {
+      // Task tokens are not resources: IAM knows these actions only on '*'.
+      await expectNotAllowed(decide(fn, action, '*'));
+    }
+    await expectNotAllowed(decide(fn, 'states:DescribeExecution', execution));
+    await expectDecision(decide(fn, MODIFY, production), 'ExplicitlyDenied');
+    for (const instance of [preRestore, restored])
+      await expectNotAllowed(decide(fn, MODIFY, instance, RESTORED_TAGGED));
+    await expectNotAllowed(
+      decide(fn, 'secretsmanager:GetSecretValue', `arn:aws:secretsmanager:${REGION}:${account}:secret:rds!db-1`),
+    );
   });
 
   describe('the finish role', () => {

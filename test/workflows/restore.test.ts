@@ -2,23 +2,28 @@ import { ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createIdentityProof } from '../../cli/identity-proof.js';
+import { proofPurpose, stsHost } from '../../contract/identity-proof.js';
 import { verifier } from '../../lambda/drill-verifier/verifier.js';
 import { instanceStatus } from '../../lambda/instance-status/instance-status.js';
+import { approval } from '../../lambda/restore-approval/approval.js';
 import { cutover } from '../../lambda/restore-cutover/cutover.js';
 import { finishRestore } from '../../lambda/restore-finish/finish.js';
 import { type RestoreReport, reportRestore } from '../../lambda/restore-report/report.js';
 import { startRestore } from '../../lambda/restore-start/start.js';
-import { validateRestore } from '../../lambda/restore-validate/validate.js';
+import { type ValidateConfig, validateRestore } from '../../lambda/restore-validate/validate.js';
 import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { PURPOSE_RESTORED, TAG_EXECUTION, TAG_PURPOSE, TAG_STATUS } from '../../lambda/shared/tags.js';
 import { loadConfig } from '../../lib/config/load.js';
-import { templateOf } from '../support/app.js';
+import { environmentStacks, templateOf } from '../support/app.js';
 import { FakeRds } from '../support/fake-rds.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
+import { type StsIdentity, StsStandin } from '../support/sts-standin.js';
 
 const config = loadConfig('dev');
 const SOURCE = 'authdb-dev';
@@ -48,6 +53,8 @@ const validateConfig = {
   sourceInstanceId: SOURCE,
   allowedInstanceClasses: config.restore.allowedInstanceClasses,
   dataLossAcknowledgementAfterHours: config.cutover.dataLossAcknowledgementAfterHours,
+  approvalRequired: config.cutover.requireApproval,
+  identity: { stsHost: stsHost(REGION), account: ACCOUNT },
 };
 
 beforeAll(async () => {
@@ -100,8 +107,18 @@ function describeExecutionAs(input: unknown, status = 'RUNNING') {
   }));
 }
 
-async function runRestore(input: unknown, opts: { renameCheckNow?: () => Date } = {}): Promise<ExecutionResult> {
-  const name = `restore-test-${++runs}`;
+interface RunOptions {
+  renameCheckNow?: () => Date;
+  /** Another synthesized definition (e.g. with the approval states), its extra tasks bound in `handlers`. */
+  definition?: StateMachineDefinition;
+  handlers?: Record<string, (input: unknown) => Promise<unknown>>;
+  validate?: Partial<ValidateConfig>;
+  /** The execution's name (known before the start: identity proofs are bound to the execution). */
+  name?: string;
+}
+
+async function runRestore(input: unknown, opts: RunOptions = {}): Promise<ExecutionResult> {
+  const name = opts.name ?? `restore-test-${++runs}`;
   describeExecutionAs(input);
   const sfnClient = new SFNClient({ region: REGION });
   const rds = new RDSClient({ region: REGION });
@@ -118,7 +135,7 @@ async function runRestore(input: unknown, opts: { renameCheckNow?: () => Date } 
     Validate: (e: unknown) => {
       // The local interpreter stamps its own start time; Step Functions reports the same one it gives the context.
       execution.startDate = new Date((e as { execution: { StartTime: string } }).execution.StartTime);
-      return validateRestore(e, validateConfig, { rds, now });
+      return validateRestore(e, { ...validateConfig, ...opts.validate }, { rds, now });
     },
     StartRestore: (e: unknown) => startRestore(e, { rds, now }),
     CheckTarget: status,
@@ -161,8 +178,9 @@ async function runRestore(input: unknown, opts: { renameCheckNow?: () => Date } 
           now,
         },
       ),
+    ...opts.handlers,
   };
-  return runExecution(definition, input, {
+  return runExecution(opts.definition ?? definition, input, {
     executionName: name,
     startTime: START_TIME,
     stateMachineName: MACHINE,
@@ -1048,3 +1066,190 @@ function findingNineCases(): [string, Record<string, unknown>, string, RegExp][]
     ],
   ];
 }
+
+describe('two-person rule: a confirmed cutover waits for another principal (issue 8, finding 7)', () => {
+  // Dev with the approval prod and staging have (dev itself turns it off), so the names stay those of this file.
+  let approvalDefinition: StateMachineDefinition;
+  let sts: StsStandin;
+  let stsEndpoint: string;
+  const ALICE: StsIdentity = {
+    accessKeyId: 'ASIAALICE',
+    secretAccessKey: 'alice-secret',
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DbOperator/alice`,
+    account: ACCOUNT,
+  };
+  const BOB: StsIdentity = {
+    ...ALICE,
+    accessKeyId: 'ASIABOB',
+    secretAccessKey: 'bob',
+    arn: ALICE.arn.replace('alice', 'bob'),
+  };
+  const TIMEOUT_MINUTES = 30;
+
+  beforeAll(async () => {
+    const { recovery } = environmentStacks('dev', (c) => ({
+      ...c,
+      cutover: { ...c.cutover, requireApproval: true, approvalTimeoutMinutes: TIMEOUT_MINUTES },
+    }));
+    approvalDefinition = definitionFrom(Template.fromStack(recovery), 'RestoreStateMachine');
+    sts = new StsStandin([ALICE, BOB], stsHost(REGION));
+    stsEndpoint = await sts.start();
+  });
+  afterAll(() => sts?.stop());
+
+  const identity = () => ({ stsHost: stsHost(REGION), account: ACCOUNT, stsEndpoint });
+  const approvalConfig = () => ({
+    environment: 'dev',
+    topicArn: 'arn:aws:sns:x:1:alerts',
+    timeoutMinutes: 30,
+    identity: identity(),
+  });
+  const approvalDeps = () => ({ sns: new SNSClient({}), fetch, now: () => new Date() });
+  const executionArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:${name}`;
+  const proof = (who: StsIdentity, kind: 'start' | 'approve', name: string) =>
+    createIdentityProof(who, REGION, proofPurpose(kind, executionArn(name)), new Date());
+
+  /**
+   * Runs a cutover restore started by Alice; each time the machine waits for approval, the next answer stands in for
+   * what `authdb-dr restore approve` sends (SendTaskSuccess with a proof) or for Step Functions (a timeout).
+   */
+  async function runWithApproval(name: string, answers: ((name: string) => Promise<unknown>)[]) {
+    const input = {
+      ...CUTOVER_INPUT,
+      cutover: { ...CUTOVER_INPUT.cutover, identityProof: await proof(ALICE, 'start', name) },
+    };
+    const requests: unknown[] = [];
+    const result = await runRestore(input, {
+      name,
+      definition: approvalDefinition,
+      validate: { approvalRequired: true, identity: identity() },
+      handlers: {
+        RequestApproval: async (e) => {
+          // A waitForTaskToken task gets { FunctionName, Payload }: the function is invoked with the Payload.
+          const payload = (e as { Payload: unknown }).Payload;
+          requests.push(payload);
+          await approval(payload, approvalConfig(), approvalDeps());
+          const answer = answers.shift();
+          if (!answer) throw new Error('no more answers');
+          return answer(name);
+        },
+        CheckApproval: (e) => approval(e, approvalConfig(), approvalDeps()),
+      },
+    });
+    return { result, requests };
+  }
+  const renames = () => fake.callsOf('Modify').filter((c) => c.NewDBInstanceIdentifier);
+  const messages = () => snsMock.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Message));
+  const unreachable = async () => {
+    throw new Error('not reached');
+  };
+  const timedOut = async () => {
+    throw Object.assign(new Error('Task timed out'), { name: 'States.Timeout' });
+  };
+
+  it('is in the definition as a waitForTaskToken task with the configured timeout (prod and staging; not dev)', () => {
+    const request = approvalDefinition.States.RequestApproval as unknown as Record<string, unknown>;
+    expect(request).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: TIMEOUT_MINUTES * 60,
+      Parameters: { Payload: { action: 'request', 'taskToken.$': '$$.Task.Token', 'plan.$': '$.plan' } },
+    });
+    expect((approvalDefinition.States['Cutover?'] as unknown as { Choices: { Next: string }[] }).Choices[0]!.Next).toBe(
+      'AwaitApproval',
+    );
+    expect(definition.States.RequestApproval).toBeUndefined();
+    for (const env of ['prod', 'staging']) {
+      const states = definitionFrom(templateOf(env, 'recovery'), 'RestoreStateMachine').States;
+      expect(states.RequestApproval).toMatchObject({ TimeoutSeconds: 3600 });
+    }
+  });
+
+  it('cuts over once another person approves: the approval is checked with STS, then the renames run', async () => {
+    const { result, requests } = await runWithApproval('approve-ok', [
+      async (n) => ({ identityProof: await proof(BOB, 'approve', n) }),
+    ]);
+    expect(result.error, result.cause).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    const order = ['RequestApproval', 'CheckApproval', 'RenameSource'].map((st) => result.states.indexOf(st));
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
+    expect(renames()).toHaveLength(2);
+    // The alert topic is told who started it and how to approve, never the task token.
+    expect(requests[0]).toMatchObject({ taskToken: 'local-task-token' });
+    const [ask] = messages();
+    expect(ask).toContain('Approval needed for restore execution approve-ok in dev');
+    expect(ask).toContain(`Started by: ${ALICE.arn}`);
+    expect(ask).toContain('npx authdb-dr restore approve --env dev --execution approve-ok');
+    expect(messages().join('\n')).not.toContain('local-task-token');
+    expect(report().cutover).toMatchObject({
+      requested: true,
+      approval: { required: true, outcome: 'approved', startedBy: ALICE.arn, approvedBy: BOB.arn },
+    });
+  });
+
+  it('refuses the starter as approver, asks again, and ends WITHOUT cutover when nobody else approves in time', async () => {
+    const { result } = await runWithApproval('self-approve', [
+      async (n) => ({ identityProof: await proof(ALICE, 'approve', n) }),
+      timedOut,
+    ]);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('CutoverNotApproved');
+    expect(result.cause).toBe(
+      `No second person approved the cutover within ${TIMEOUT_MINUTES} minutes: production is unchanged, the restored instance ${TARGET} is kept`,
+    );
+    expect(result.states.filter((st) => st === 'RequestApproval')).toHaveLength(2);
+    expect(result.states.slice(-4)).toEqual(['ApprovalTimedOut', 'Report', 'Outcome', 'RestoreFailed']);
+    // Nothing renamed, nothing tagged failed or deleted: the verified instance stays for the operator.
+    expect(renames()).toEqual([]);
+    expect(fake.callsOf('AddTags')).toEqual([]);
+    expect(fake.instances.has(TARGET)).toBe(true);
+    expect(messages()[1]).toContain(
+      `The previous approval was not accepted: Approval by ${ALICE.arn} refused: the same principal started the restore`,
+    );
+    const r = report();
+    expect(r.cutover.approval).toMatchObject({ outcome: 'timed-out', startedBy: ALICE.arn });
+    expect(r.next).toBe(
+      `Production is unchanged: ${SOURCE} keeps its name. The verified instance ${TARGET} is kept; point applications at it, or start a new restore with cutover.`,
+    );
+    expect(String(snsMock.commandCalls(PublishCommand).at(-1)!.args[0].input.Message)).toContain(
+      'Cutover: not done: no second person approved it in time',
+    );
+  });
+
+  it('ends without cutover when the approver rejects it', async () => {
+    const { result } = await runWithApproval('rejected', [
+      async () => {
+        throw Object.assign(new Error('rejected by bob'), { name: 'CutoverRejected' });
+      },
+    ]);
+    expect(result.error).toBe('CutoverRejected');
+    expect(renames()).toEqual([]);
+    expect(report().cutover.approval).toMatchObject({ outcome: 'rejected' });
+  });
+
+  it('refuses an approval proof made for another execution (a proof cannot be replayed)', async () => {
+    const { result } = await runWithApproval('replay', [
+      async () => ({ identityProof: await proof(BOB, 'approve', 'some-other-execution') }),
+      timedOut,
+    ]);
+    expect(result.error).toBe('CutoverNotApproved');
+    expect(renames()).toEqual([]);
+    expect(messages()[1]).toMatch(
+      /The previous approval was not accepted: Identity proof refused: STS answered 403 SignatureDoesNotMatch/,
+    );
+  });
+
+  it('refuses a cutover whose input does not prove who starts it, before anything is created', async () => {
+    const result = await runRestore(CUTOVER_INPUT, {
+      definition: approvalDefinition,
+      validate: { approvalRequired: true, identity: identity() },
+      handlers: { RequestApproval: unreachable, CheckApproval: unreachable },
+    });
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toMatch(
+      /cutover.identityProof = missing; allowed: a proof of who starts the cutover \(a second person approves every cutover in dev/,
+    );
+    expect(result.states).toEqual(['Validate', 'RestoreRejected']);
+    expect(fake.mutations()).toEqual([]);
+  });
+});

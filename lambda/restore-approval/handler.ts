@@ -1,0 +1,20 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { createLogger } from '../shared/observability.js';
+import { approval } from './approval.js';
+
+const logger = createLogger('restore-approval');
+const config = {
+  environment: requireEnv('ENVIRONMENT'),
+  topicArn: requireEnv('ALERT_TOPIC_ARN'),
+  timeoutMinutes: requireIntEnv('APPROVAL_TIMEOUT_MINUTES'),
+  identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
+};
+const deps = { sns: new SNSClient({}), fetch, now: () => new Date() };
+
+// The event holds the task token or an identity proof: only the result is logged.
+export const handler = async (event: unknown) => {
+  const result = await approval(event, config, deps);
+  logger.info('approval step', { result });
+  return result;
+};

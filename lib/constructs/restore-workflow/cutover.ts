@@ -1,0 +1,167 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { LambdaFunction } from '../lambda-function.js';
+import { acknowledgeInlinePolicy } from '../nag.js';
+import { invoke as invokeLambda, workflowStateMachine } from '../workflow-parts.js';
+import type { RestoreWorkflowProps } from './props.js';
+import type { RestoreStates } from './states.js';
+
+/** How long a rename may take before the cutover gives up (and rolls back). */
+export const RENAME_WAIT = Duration.minutes(30);
+
+/** Seconds between two looks while a roll-back waits for the production name to settle. */
+const ROLL_BACK_INTERVAL = Duration.seconds(30);
+
+/**
+ * Cutover: rename the source aside, then the restored instance into its place; roll back if that fails. Every failure
+ * after the first rename converges on the production name being held again (see rollBackTask). Returns the first
+ * state (RenameSource); `done` follows a cutover that completed, `failed` a roll-back.
+ */
+export function cutoverStates(
+  s: RestoreStates,
+  cutover: LambdaFunction,
+  done: sfn.IChainable,
+  failed: sfn.IChainable,
+): sfn.IChainable {
+  const scope = s.scope;
+  const rollBack = rollBackTask(scope, 'RollBackSourceName', cutover, { action: 'roll-back', 'plan.$': '$.plan' });
+  rollBack.addCatch(
+    new sfn.Pass(scope, 'RollBackFailed', {
+      parameters: {
+        Error: 'RollBackFailed',
+        'Cause.$':
+          "States.Format('The production name may be free: {} (after {})', $.rollBackError.Cause, $.error.Cause)",
+      },
+      resultPath: '$.error',
+    }).next(failed),
+    { resultPath: '$.rollBackError' },
+  );
+  rollBack.next(failed);
+  const checkTargetRenamed = s.status(
+    'CheckTargetRenamed',
+    '$.plan.sourceInstanceId',
+    '$.renameTarget.at',
+    RENAME_WAIT,
+    true,
+  );
+  checkTargetRenamed.addCatch(rollBack, { resultPath: '$.error' });
+  const waitTargetRenamed = s.waitLoop(
+    'TargetRenamed',
+    checkTargetRenamed,
+    sfn.Condition.booleanEquals('$.target.available', true),
+    done,
+    rollBack,
+    'renaming the restored instance',
+    RENAME_WAIT,
+  );
+  const renameTarget = s.invoke(
+    'RenameTarget',
+    cutover,
+    { action: 'rename-target', 'plan.$': '$.plan' },
+    '$.renameTarget',
+  );
+  renameTarget.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
+  renameTarget.addCatch(rollBack, { resultPath: '$.error' });
+  renameTarget.next(waitTargetRenamed);
+  const checkSourceRenamed = s.status(
+    'CheckSourceRenamed',
+    '$.plan.preRestoreInstanceId',
+    '$.renameSource.at',
+    RENAME_WAIT,
+    true,
+  );
+  checkSourceRenamed.addCatch(rollBack, { resultPath: '$.error' });
+  const waitSourceRenamed = s.waitLoop(
+    'SourceRenamed',
+    checkSourceRenamed,
+    sfn.Condition.booleanEquals('$.target.available', true),
+    renameTarget,
+    rollBack,
+    'renaming the source aside',
+    RENAME_WAIT,
+  );
+  const renameSource = s.invoke(
+    'RenameSource',
+    cutover,
+    { action: 'rename-source', 'plan.$': '$.plan' },
+    '$.renameSource',
+  );
+  // Its own failure too: the rename may have been applied even when the call reports an error.
+  renameSource.addCatch(rollBack, { resultPath: '$.error' });
+  renameSource.next(waitSourceRenamed);
+  return renameSource;
+}
+
+/**
+ * The roll-back step: the cutover function converges on the production name being held (renaming the original back
+ * when the name is free) and reports NameNotSettled / TargetInUse until then. It retries every error but a refusal
+ * (a caller or input it does not accept will not change), for longer than a rename takes.
+ */
+export function rollBackTask(
+  scope: Construct,
+  id: string,
+  fn: LambdaFunction,
+  payload: Record<string, unknown>,
+): tasks.LambdaInvoke {
+  const task = invokeLambda(scope, id, fn, payload, '$.rollBack');
+  task.addRetry({ errors: ['NotCalledByRestore', 'InvalidInput'], maxAttempts: 0 });
+  task.addRetry({
+    errors: ['States.ALL'],
+    interval: ROLL_BACK_INTERVAL,
+    maxAttempts: Math.ceil(RENAME_WAIT.toSeconds() / ROLL_BACK_INTERVAL.toSeconds()) + 10,
+    backoffRate: 1,
+  });
+  return task;
+}
+
+/**
+ * A Catch cannot see an aborted or timed-out execution: EventBridge starts this machine for those, and it runs the
+ * same roll-back as the restore machine's Catch (the function reads the ended execution itself).
+ */
+export function rollBackMachine(
+  workflow: Construct,
+  props: RestoreWorkflowProps,
+  cutover: LambdaFunction,
+  restoreMachine: sfn.IStateMachine,
+): sfn.StateMachine {
+  const scope = new Construct(workflow, 'RollBack');
+  const rollBack = rollBackTask(scope, 'RollBackEndedCutover', cutover, {
+    action: 'roll-back-ended',
+    'executionArn.$': '$.detail.executionArn',
+  });
+  rollBack.addCatch(
+    new sfn.Fail(scope, 'ProductionNameMayBeFree', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+    { resultPath: '$.error' },
+  );
+  rollBack.next(new sfn.Succeed(scope, 'ProductionNameHeld'));
+  const machine = workflowStateMachine(scope, {
+    ...props,
+    name: `authdb-dr-${props.environment}-restore-rollback`,
+    comment: `authdb-dr ${props.environment}: roll back the cutover of an aborted or timed-out restore`,
+    start: rollBack,
+    timeout: Duration.hours(1),
+    invokes: [cutover],
+  });
+  const eventsRole = new iam.Role(scope, 'EventsRole', {
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(workflow).account } },
+    }),
+    description: `authdb-dr ${props.environment}: starts the cutover roll-back of an aborted restore`,
+  });
+  acknowledgeInlinePolicy(eventsRole);
+  new events.Rule(workflow, 'RollBackAfterAbnormalEnd', {
+    description: `authdb-dr ${props.environment}: roll back the cutover of a restore that was aborted or timed out`,
+    eventPattern: {
+      source: ['aws.states'],
+      detailType: ['Step Functions Execution Status Change'],
+      detail: { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [restoreMachine.stateMachineArn] },
+    },
+    targets: [new eventsTargets.SfnStateMachine(machine, { retryAttempts: 8, role: eventsRole })],
+  });
+  return machine;
+}
