@@ -16,6 +16,7 @@ import { RestoreTestValidation } from '../constructs/restore-test-validation.js'
 import { RestoreWorkflow } from '../constructs/restore-workflow.js';
 import { RewindWorkflow } from '../constructs/rewind-workflow.js';
 import { VerifierRoleBootstrap } from '../constructs/verifier-role-bootstrap.js';
+import { standbyInstanceId } from '../readiness-metrics.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
 export interface RecoveryStackProps extends EnvironmentStackProps {
@@ -210,6 +211,8 @@ export class RecoveryStack extends EnvironmentStack {
       breachPeriods: config.readiness.breachPeriods,
       rpoObjective: Duration.minutes(config.targets.rpoMinutes),
       drillMaxAge: Duration.days(config.readiness.drillMaxAgeDays),
+      drDrillMaxAge: Duration.days(config.readiness.drDrillMaxAgeDays),
+      ...(config.readiness.drStandby ? { standbyInstanceId: standbyInstanceId(config.name) } : {}),
       key: props.key,
       alertTopic: props.alertTopic,
       logRetention: config.logRetentionDays,
