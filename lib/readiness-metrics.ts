@@ -30,3 +30,17 @@ export const DR_REGION_DRILL_SUCCESS = {
 
 /** The DR-region standby replica (issue 10) whose lag the monitor reads. */
 export const standbyInstanceId = (environment: string) => `authdb-${environment}-standby`;
+
+/**
+ * What the DR-region drill publishes in the DR region with each success (unit Seconds, same namespace and dimensions
+ * as `DR_REGION_DRILL_SUCCESS`): the RTO it measured for the region-lost path. The dashboard's readiness row shows it.
+ */
+export const DR_REGION_DRILL_RTO = 'DrRegionDrillRtoSeconds';
+
+/** What the rewind report publishes (service=rewind): the bad-write path's RTO and its recovery gap T − R. */
+export const REWIND_METRICS = {
+  rto: 'RewindRtoSeconds',
+  recoveryGap: 'RewindRecoveryGapSeconds',
+  succeeded: 'RewindSucceeded',
+  failed: 'RewindFailed',
+} as const;

@@ -16,6 +16,9 @@ import type { DelayedReplica } from './delayed-replica.js';
 import { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 
+/** A daily backup plan: no completed recovery point for longer than this alarms. */
+export const RECOVERY_POINT_MAX_AGE = Duration.hours(26);
+
 export interface ReadinessMonitorProps {
   readonly environment: string;
   readonly database: AuthDatabase;
@@ -176,7 +179,7 @@ export class ReadinessMonitor extends Construct {
       },
       recoveryPointAge: {
         metric: metric(READINESS_METRICS.recoveryPointAge),
-        threshold: Duration.hours(26).toSeconds(),
+        threshold: RECOVERY_POINT_MAX_AGE.toSeconds(),
         periods: props.breachPeriods,
         description:
           'no completed AWS Backup recovery point of the database in 26 hours, or the monitor is not measuring',

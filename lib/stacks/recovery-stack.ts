@@ -9,7 +9,7 @@ import type { AuthDatabase } from '../constructs/auth-database.js';
 import type { DelayedReplica } from '../constructs/delayed-replica.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
 import { DrillAlarms } from '../constructs/drill-alarms.js';
-import { ReadinessMonitor } from '../constructs/readiness-monitor.js';
+import { RECOVERY_POINT_MAX_AGE, ReadinessMonitor } from '../constructs/readiness-monitor.js';
 import { RecoveryDashboard } from '../constructs/recovery-dashboard.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
 import { RestoreTestValidation } from '../constructs/restore-test-validation.js';
@@ -234,7 +234,13 @@ export class RecoveryStack extends EnvironmentStack {
       rtoTarget: Duration.minutes(config.targets.rtoMinutes),
       rpoTarget: Duration.minutes(config.targets.rpoMinutes),
       rpoAlarmThreshold: Duration.minutes(config.targets.rpoMinutes + config.targets.rpoAlarmMarginMinutes),
-      alarms: Object.values(this.alarms.alarms),
+      alarms: [...Object.values(this.alarms.alarms), ...Object.values(this.readiness.alarms)],
+      readiness: {
+        drRegion: config.drRegion,
+        schedule: Duration.minutes(config.readiness.scheduleMinutes),
+        recoveryPointMaxAge: RECOVERY_POINT_MAX_AGE,
+        standby: config.readiness.drStandby,
+      },
     });
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
