@@ -128,7 +128,14 @@ export class RecoveryStack extends EnvironmentStack {
       drRegion: config.drRegion,
       replicatedBackupRetention: Duration.days(config.database.replicatedBackupRetentionDays),
       allowedInstanceClasses: config.restore.allowedInstanceClasses,
-      cutoverInstanceClasses: [...new Set([config.database.instanceClass, ...config.restore.allowedInstanceClasses])],
+      // A rewind hands the promoted delayed replica (its own class) to the same cutover.
+      cutoverInstanceClasses: [
+        ...new Set([
+          config.database.instanceClass,
+          ...config.restore.allowedInstanceClasses,
+          ...(config.delayedReplica.enabled ? [config.delayedReplica.instanceClass] : []),
+        ]),
+      ],
       maxStorageGiB: config.database.maxAllocatedStorageGiB,
       cutover: {
         dataLossAcknowledgementAfter: Duration.minutes(
@@ -191,7 +198,8 @@ export class RecoveryStack extends EnvironmentStack {
         promoteTimeout: Duration.minutes(r.promoteTimeoutMinutes),
         backupRetention: Duration.days(config.database.backupRetentionDays),
         rtoTarget: Duration.minutes(config.targets.rtoMinutes),
-        restoreStateMachineName: `authdb-dr-${config.name}-restore`,
+        cutover: { function: this.restore.functions.cutover, rollBackStateMachine: this.restore.rollBackStateMachine },
+        statusFunction: this.drill.functions.status,
         logRetention: config.logRetentionDays,
       });
     }
