@@ -10,14 +10,19 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { READINESS_METRICS, READINESS_NAMESPACE, READINESS_SERVICE } from '../readiness-metrics.js';
+import {
+  READINESS_METRICS,
+  READINESS_NAMESPACE,
+  READINESS_SERVICE,
+  RECOVERY_POINT_MAX_AGE_HOURS,
+} from '../readiness-metrics.js';
 import type { AuthDatabase } from './auth-database.js';
 import type { DelayedReplica } from './delayed-replica.js';
 import { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 
 /** A daily backup plan: no completed recovery point for longer than this alarms. */
-export const RECOVERY_POINT_MAX_AGE = Duration.hours(26);
+export const RECOVERY_POINT_MAX_AGE = Duration.hours(RECOVERY_POINT_MAX_AGE_HOURS);
 
 export interface ReadinessMonitorProps {
   readonly environment: string;
