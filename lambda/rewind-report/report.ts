@@ -122,8 +122,10 @@ export async function reportRewind(raw: unknown, config: RewindReportConfig, dep
     outcome: report.outcome,
     incidentTime: T,
     recoveryPoint: report.recoveryPoint,
+    recoveryGapSeconds: report.recoveryGapSeconds,
     promotedInstanceId: report.promotedInstanceId,
     rtoSeconds: totalSeconds,
+    cutover: report.cutover,
     next,
     reportKey: key,
   };
