@@ -1,7 +1,3 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,13 +8,13 @@ import { loadConfig } from '../../lib/config/load.js';
 import { READINESS_METRICS, readinessFigures } from '../../lib/readiness-metrics.js';
 import { templateOf } from '../support/app.js';
 import { AwsStandin, type StandinState } from '../support/aws-standin.js';
+import { type CliRun, runBuiltCli } from '../support/cli-process.js';
 
 /*
  * `authdb-dr rewind …` and `authdb-dr readiness`: the built CLI as a child process, the real AWS SDK pointed at the
  * local stand-in (Step Functions and CloudWatch over HTTP). The rewind outputs come from the rewind's own functions.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const prod = loadConfig('prod');
 const dev = loadConfig('dev');
 const MINUTE = 60_000;
@@ -46,34 +42,8 @@ beforeEach(() => {
   standin.sfnCalls = 0;
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  const home = mkdtempSync(path.join(tmpdir(), 'authdb-dr-cli-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'authdb-dr.cjs'), ...args], {
-    cwd: home,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ACCESS_KEY_ID: 'AKIASTANDIN',
-      AWS_SECRET_ACCESS_KEY: 'standin',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function cli(args: string[]): Promise<CliRun> {
+  return runBuiltCli(endpoint, args);
 }
 
 const startInput = () => {
@@ -341,7 +311,7 @@ describe('authdb-dr readiness', () => {
     expect(doc.figures.every((f) => f.valueSeconds === 60)).toBe(true);
   });
 
-  it('uses the thresholds of the synthesized readiness alarms, figure for figure', () => {
+  it('uses the thresholds of the synthesized readiness alarms, figure for figure', { timeout: 300_000 }, () => {
     const alarms = Object.values(templateOf('prod', 'recovery').findResources('AWS::CloudWatch::Alarm'))
       .map((a) => a.Properties)
       .filter((p) => String(p.AlarmName).includes('-readiness-'));

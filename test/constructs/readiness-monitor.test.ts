@@ -181,7 +181,9 @@ describe('readiness monitor (prod template)', () => {
     });
   });
 
-  it('with the DR-region standby configured, measures its lag and alarms above 5 minutes for 3 minutes', () => {
+  it('with the DR-region standby configured, measures its lag and alarms above 5 minutes for 3 minutes', {
+    timeout: 300_000,
+  }, () => {
     const { recovery } = environmentStacks('prod', (c) => ({ ...c, readiness: { ...c.readiness, drStandby: true } }));
     const template = Template.fromStack(recovery);
     const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
