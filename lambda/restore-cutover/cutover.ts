@@ -151,7 +151,13 @@ function rewindNames(
   target: string,
   refuse: (why: string) => never,
 ): CutoverNames | null {
-  const parsed = rewindInputSchema.safeParse(JSON.parse(execution.input ?? 'null'));
+  let input: unknown;
+  try {
+    input = JSON.parse(execution.input ?? '');
+  } catch {
+    refuse('its input is not a rewind input');
+  }
+  const parsed = rewindInputSchema.safeParse(input);
   if (!parsed.success) refuse('its input is not a rewind input');
   const confirmed = parsed.data!.cutover?.confirmSourceInstanceId;
   if (confirmed === undefined) {

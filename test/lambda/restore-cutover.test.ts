@@ -177,13 +177,14 @@ describe('restore cutover function, called by the rewind', () => {
 
   it.each([
     ['asked for no cutover', { incidentTime: REWIND_INPUT.incidentTime }, /asked for no cutover/],
+    ['has an input that is not a rewind input', 'not json', /its input is not a rewind input/],
     [
       'confirmed another instance',
       { ...REWIND_INPUT, cutover: { confirmSourceInstanceId: 'authdb-staging' } },
       /its cutover confirms "authdb-staging", not authdb-prod/,
     ],
   ])('refuses a rewind execution that %s, renaming nothing', async (_, input, message) => {
-    rewindExecution({ input: JSON.stringify(input) });
+    rewindExecution({ input: typeof input === 'string' ? input : JSON.stringify(input) });
     await expect(cutover({ action: 'rename-source', plan: rewindPlan() }, withRewind, deps())).rejects.toThrow(message);
     expect(fake.mutations()).toEqual([]);
   });
