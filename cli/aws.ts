@@ -14,6 +14,7 @@ import {
   stateMachineName,
   UsageError,
   type WorkflowKind,
+  workflowsOf,
 } from './context.js';
 
 const HINTS: Record<Exclude<FailureKind, 'request'>, (env: Environment) => string> = {
@@ -87,7 +88,8 @@ export async function findExecution(deps: CliDeps, env: Environment, text: strin
       `execution = ${JSON.stringify(text)}; allowed: an execution name (1 to 80 letters, digits, - and _) or ARN`,
     );
   }
-  for (const kind of ['restore', 'drill'] as const) {
+  const kinds: WorkflowKind[] = ['restore', 'drill', ...workflowsOf(env).filter((k) => k === 'rewind')];
+  for (const kind of kinds) {
     const execution = executionArnOf(env, kind, text);
     try {
       await describeExecution(deps, env, execution);
@@ -97,7 +99,8 @@ export async function findExecution(deps: CliDeps, env: Environment, text: strin
     }
   }
   throw new UsageError(
-    `execution = ${JSON.stringify(text)}; allowed: the name of an execution of ${stateMachineName(env.name, 'restore')} ` +
-      `or ${stateMachineName(env.name, 'drill')} in ${env.region} (list them with: npx authdb-dr executions --env ${env.name})`,
+    `execution = ${JSON.stringify(text)}; allowed: the name of an execution of ` +
+      `${kinds.map((kind) => stateMachineName(env.name, kind)).join(' or ')} in ${env.region} ` +
+      `(list them with: npx authdb-dr executions --env ${env.name})`,
   );
 }

@@ -1,4 +1,5 @@
 import type { BackupClient } from '@aws-sdk/client-backup';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { z } from 'zod';
@@ -29,6 +30,8 @@ export interface CliDeps {
   /** RDS and AWS Backup clients for a region (look-ups and dry-run checks); optional for tests of other commands. */
   rds?: (region: string) => RDSClient;
   backup?: (region: string) => BackupClient;
+  /** CloudWatch for a region (the readiness table); optional for tests of other commands. */
+  cloudwatch?: (region: string) => CloudWatchClient;
   /** The global flags (--profile, --region, --output), filled in before a command runs. */
   settings?: GlobalSettings;
   /** Runs `handler` on Ctrl-C (SIGINT) until the returned function is called. */
@@ -67,7 +70,12 @@ export class UsageError extends Error {
   }
 }
 
-export type WorkflowKind = 'drill' | 'restore';
+export type WorkflowKind = 'drill' | 'restore' | 'rewind';
+
+/** The environment's workflows: the rewind exists only where a delayed replica does. */
+export function workflowsOf(env: { config: EnvironmentConfig }): WorkflowKind[] {
+  return env.config.delayedReplica.enabled ? ['drill', 'restore', 'rewind'] : ['drill', 'restore'];
+}
 
 export interface Environment {
   name: string;
@@ -131,7 +139,7 @@ export interface ExecutionArn {
 const EXECUTION_ARN =
   /^arn:aws[a-z-]*:states:([a-z]{2}(?:-gov)?-[a-z]+-\d):(\d{12}):execution:([A-Za-z0-9_-]{1,80}):([^:\s]{1,80})$/;
 
-/** Parses an execution ARN and checks it is one of the environment's two state machines. */
+/** Parses an execution ARN and checks it is one of the environment's state machines. */
 export function parseExecutionArn(env: Environment, arn: string): ExecutionArn {
   const match = EXECUTION_ARN.exec(arn);
   if (!match) {
@@ -141,7 +149,7 @@ export function parseExecutionArn(env: Environment, arn: string): ExecutionArn {
     );
   }
   const [, region, account, stateMachine, name] = match as unknown as [string, string, string, string, string];
-  const ours = [stateMachineName(env.name, 'drill'), stateMachineName(env.name, 'restore')];
+  const ours = workflowsOf(env).map((kind) => stateMachineName(env.name, kind));
   if (region !== env.region || account !== env.config.account || !ours.includes(stateMachine)) {
     throw new UsageError(
       `execution = ${JSON.stringify(arn)}; allowed: an execution of ${ours.join(' or ')} in ` +

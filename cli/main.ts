@@ -1,4 +1,5 @@
 import { BackupClient } from '@aws-sdk/client-backup';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, Option } from 'commander';
@@ -8,7 +9,9 @@ import { registerDrill } from './commands/drill.js';
 import { registerExecutions } from './commands/executions.js';
 import { registerInfo } from './commands/info.js';
 import { registerLogical } from './commands/logical.js';
+import { registerReadiness } from './commands/readiness.js';
 import { registerRestore } from './commands/restore.js';
+import { registerRewind } from './commands/rewind.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { type CliDeps, EXIT, type ExitCode, type GlobalSettings, ObservationError, UsageError } from './context.js';
@@ -23,6 +26,10 @@ Usage of each command (add --help to any of them for details):
                           --target ID [--instance-class CLASS] [--cutover-confirm SOURCE_ID] [--name NAME]
                           [--dry-run] [--watch [--interval S]]
   authdb-dr restore approve --env ENV --execution NAME [--reject [--reason TEXT]]  (the second person)
+  authdb-dr rewind start  --env ENV --incident-time T [--confirm-cutover PRODUCTION_ID] [--dry-run]
+                          [--name NAME] [--watch [--interval S]]
+  authdb-dr rewind status|watch --env ENV EXECUTION
+  authdb-dr readiness     --env ENV
   authdb-dr status        --env ENV EXECUTION (name or ARN)
   authdb-dr watch         --env ENV EXECUTION [--interval SECONDS]
   authdb-dr executions    --env ENV [--workflow drill|restore] [--limit N]
@@ -79,6 +86,8 @@ export function buildProgram(deps: CliDeps, state: ProgramState = { exitCode: EX
   registerExecutions(program, deps, done);
   registerInfo(program, deps, done);
   registerLogical(program, deps, done);
+  registerRewind(program, deps, done);
+  registerReadiness(program, deps, done);
   return program;
 }
 
@@ -126,6 +135,7 @@ export function defaultDeps(): CliDeps {
     sfn: perRegion(self, (config) => new SFNClient(config)),
     rds: perRegion(self, (config) => new RDSClient(config)),
     backup: perRegion(self, (config) => new BackupClient(config)),
+    cloudwatch: perRegion(self, (config) => new CloudWatchClient(config)),
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     now: () => new Date(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Environment, WorkflowKind } from './context.js';
 import { formatDuration, formatMinutes } from './format.js';
+import { expectedRows, rewindResult } from './rewind-result.js';
 import { bothZones } from './time.js';
 
 /*
@@ -129,8 +130,16 @@ export interface ExecutionResult {
   rto?: { seconds?: number; targetSeconds: number; withinTarget?: boolean };
   rpo?: { lagSeconds?: number; freshnessSeconds?: number; targetSeconds: number; withinTarget?: boolean };
   cleanup?: string;
-  /** Where the JSON report is: the key in the bucket of the recovery stack's `ReportBucketName` output. */
-  report: { key: string; bucket: string };
+  /** A rewind's dry run: what it would do, the recovery point R it expects and how long it expects to take. */
+  expected?: {
+    canRewind: boolean;
+    recoveryPoint?: string;
+    seconds?: number | null;
+    rtoTargetSeconds: number;
+    steps: string[];
+  };
+  /** Where the JSON report is: the key in the bucket of the recovery stack's `ReportBucketName` output (none for a dry run). */
+  report?: { key: string; bucket: string };
   next?: string;
   /** The output did not have the expected shape: what zod said (the rest is shown as far as it parsed). */
   unparsed?: string;
@@ -145,7 +154,7 @@ function seconds(from?: string, to?: string): number | undefined {
 /** `restores/ENV/YYYY/MM/NAME.json`: the key the report Lambdas write (lambda/shared/reporting.ts reportKey). */
 export function reportKeyOf(kind: WorkflowKind, env: string, startedAt: Date | undefined, name: string): string {
   const month = (startedAt ?? new Date(0)).toISOString().slice(0, 7).replace('-', '/');
-  return `${kind === 'drill' ? 'drills' : 'restores'}/${env}/${month}/${name}.json`;
+  return `${{ drill: 'drills', restore: 'restores', rewind: 'rewinds' }[kind]}/${env}/${month}/${name}.json`;
 }
 
 function tablesOf(v: z.infer<typeof verification> | undefined): TableResult[] {
@@ -199,6 +208,7 @@ export function executionResult(env: Environment, facts: ExecutionFacts): Execut
     },
   };
   const rtoTarget = env.config.targets.rtoMinutes * 60;
+  if (facts.kind === 'rewind') return rewindResult(env, raw, base, unparsed);
   if (facts.kind === 'restore') {
     const parsed = restoreOutputSchema.safeParse(raw);
     const out = parsed.success ? parsed.data : {};
@@ -283,7 +293,8 @@ function verdict(value: number | undefined, target: number, label: string): stri
 /** The result as labelled lines, for text output. */
 export function resultLines(result: ExecutionResult): string[] {
   const rows: [string, string | undefined][] = [];
-  const label = result.kind === 'restore' ? 'Restored instance' : 'Scratch instance';
+  const label = { restore: 'Restored instance', drill: 'Scratch instance', rewind: 'Rewound instance' }[result.kind];
+  if (result.expected) rows.push(...expectedRows(result.expected));
   rows.push([label, result.instanceId]);
   rows.push(['Endpoint', result.endpoint]);
   rows.push(['Recovery point', result.recoveryPoint]);
@@ -300,12 +311,12 @@ export function resultLines(result: ExecutionResult): string[] {
     const state = v.ok === true ? 'ok' : v.complete === true ? 'complete' : v.ok === false ? 'FAILED' : '-';
     rows.push(['Verification', `${state}${v.summary ? `: ${v.summary}` : ''}`]);
     if (v.missingTables.length > 0) rows.push(['Missing tables', v.missingTables.join(', ')]);
-  } else {
+  } else if (!result.expected) {
     rows.push(['Verification', 'not reached']);
   }
   rows.push(['Cutover', result.cutover]);
   rows.push(['Cleanup', result.cleanup]);
-  rows.push(['Report', `${result.report.key} (bucket: ${result.report.bucket})`]);
+  if (result.report) rows.push(['Report', `${result.report.key} (bucket: ${result.report.bucket})`]);
   rows.push(['Next', result.next]);
   if (result.unparsed) rows.push(['Unread output', result.unparsed]);
   const lines = rows.filter(([, value]) => value !== undefined).map(([k, value]) => `${`${k}:`.padEnd(19)}${value}`);

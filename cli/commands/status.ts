@@ -28,7 +28,8 @@ export function elapsedMs(execution: DescribeExecutionCommandOutput, now: Date):
 }
 
 export function workflowOf(execution: ExecutionArn): WorkflowKind {
-  return execution.stateMachine.endsWith('-restore') ? 'restore' : 'drill';
+  if (execution.stateMachine.endsWith('-restore')) return 'restore';
+  return execution.stateMachine.endsWith('-rewind') ? 'rewind' : 'drill';
 }
 
 /** What a finished execution produced; undefined while it runs. */
@@ -81,30 +82,34 @@ export function registerStatus(program: Command, deps: CliDeps, done: (action: P
     done(
       (async () => {
         const env = resolveEnvironment(deps, flags.env);
-        const execution = await findExecution(deps, env, text);
-        const described = await describeExecution(deps, env, execution);
-        if (settingsOf(deps).output === 'json') {
-          print(deps, JSON.stringify(executionDocument(env, execution, described, deps.now()), null, 2));
-          return statusExitCode(described.status);
-        }
-        const rows: [string, string][] = [
-          ['Execution', execution.arn],
-          ['State machine', execution.stateMachine],
-          ['Status', described.status ?? 'UNKNOWN'],
-          ['Started', bothZones(described.startDate)],
-          ['Stopped', bothZones(described.stopDate)],
-          ['Elapsed', elapsedLine(elapsedMs(described, deps.now()), env.config.targets.rtoMinutes)],
-        ];
-        if (described.error) rows.push(['Error', described.error]);
-        if (described.cause) rows.push(['Cause', clip(described.cause, 1000)]);
-        for (const [label, value] of rows) print(deps, `${`${label}:`.padEnd(15)}${value}`);
-        const result = resultOf(env, execution, described);
-        if (result) {
-          print(deps, 'Result:');
-          for (const line of resultLines(result)) print(deps, `  ${line}`);
-        }
-        return statusExitCode(described.status);
+        return printStatus(deps, env, await findExecution(deps, env, text));
       })(),
     ),
   );
+}
+
+/** Prints one execution (text or `--output json`); the exit code follows its status. */
+export async function printStatus(deps: CliDeps, env: Environment, execution: ExecutionArn): Promise<ExitCode> {
+  const described = await describeExecution(deps, env, execution);
+  if (settingsOf(deps).output === 'json') {
+    print(deps, JSON.stringify(executionDocument(env, execution, described, deps.now()), null, 2));
+    return statusExitCode(described.status);
+  }
+  const rows: [string, string][] = [
+    ['Execution', execution.arn],
+    ['State machine', execution.stateMachine],
+    ['Status', described.status ?? 'UNKNOWN'],
+    ['Started', bothZones(described.startDate)],
+    ['Stopped', bothZones(described.stopDate)],
+    ['Elapsed', elapsedLine(elapsedMs(described, deps.now()), env.config.targets.rtoMinutes)],
+  ];
+  if (described.error) rows.push(['Error', described.error]);
+  if (described.cause) rows.push(['Cause', clip(described.cause, 1000)]);
+  for (const [label, value] of rows) print(deps, `${`${label}:`.padEnd(15)}${value}`);
+  const result = resultOf(env, execution, described);
+  if (result) {
+    print(deps, 'Result:');
+    for (const line of resultLines(result)) print(deps, `  ${line}`);
+  }
+  return statusExitCode(described.status);
 }

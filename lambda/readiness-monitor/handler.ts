@@ -1,22 +1,29 @@
 import { BackupClient } from '@aws-sdk/client-backup';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { requireEnv } from '../shared/env.js';
+import { requireEnv, requireIntEnv } from '../shared/env.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { measureReadiness } from './readiness.js';
 
 const logger = createLogger('readiness-monitor');
+const drRegion = requireEnv('DR_REGION');
+const standby = process.env.STANDBY_INSTANCE_ID;
 const config = {
+  environment: requireEnv('ENVIRONMENT'),
   productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
   productionInstanceArn: requireEnv('PRODUCTION_INSTANCE_ARN'),
   drillStateMachineArn: requireEnv('DRILL_STATE_MACHINE_ARN'),
+  drDrillLookbackDays: requireIntEnv('DR_DRILL_LOOKBACK_DAYS'),
+  ...(standby ? { standbyInstanceId: standby } : {}),
 };
-const metrics = createMetrics('readiness', requireEnv('ENVIRONMENT'));
+const metrics = createMetrics('readiness', config.environment);
 const deps = {
   rds: new RDSClient({}),
-  drRds: new RDSClient({ region: requireEnv('DR_REGION') }),
+  drRds: new RDSClient({ region: drRegion }),
   backup: new BackupClient({}),
   sfn: new SFNClient({}),
+  drCloudWatch: new CloudWatchClient({ region: drRegion }),
   metrics,
   now: () => new Date(),
 };

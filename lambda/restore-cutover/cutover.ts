@@ -11,6 +11,11 @@ export interface CutoverConfig {
   sourceInstanceId: string;
   /** The restore state machine: the only caller whose running execution may ask for a rename. */
   stateMachineArn: string;
+  /**
+   * The rewind state machine, the second allowed caller: its target is always the delayed replica it promoted (from
+   * this configuration, not from its input).
+   */
+  rewind?: { stateMachineArn: string; targetInstanceId: string };
 }
 
 export interface CutoverDeps {
@@ -46,7 +51,14 @@ export interface CutoverNames {
   source: string;
   target: string;
   preRestore: string;
+  /** Called by the rewind: its target carries no restored tag. */
+  rewind?: boolean;
 }
+
+/** The part of the rewind input a cutover depends on. */
+const rewindInputSchema = z
+  .object({ cutover: z.object({ confirmSourceInstanceId: z.string() }).loose().optional() })
+  .loose();
 
 export interface CutoverResult {
   action: string;
@@ -81,11 +93,15 @@ export async function callerNames(
   } catch (error) {
     return refuse(`it cannot be described (${(error as Error).name})`);
   }
-  if (execution.stateMachineArn !== config.stateMachineArn) {
-    refuse(`it is not an execution of ${config.stateMachineArn}`);
+  const rewind = config.rewind && execution.stateMachineArn === config.rewind.stateMachineArn ? config.rewind : null;
+  if (execution.stateMachineArn !== config.stateMachineArn && !rewind) {
+    refuse(
+      `it is not an execution of ${[config.stateMachineArn, ...(config.rewind ? [config.rewind.stateMachineArn] : [])].join(' or ')}`,
+    );
   }
   const wanted = event.action === 'roll-back-ended' ? ENDED : new Set(['RUNNING']);
   if (!wanted.has(execution.status ?? '')) refuse(`it is ${execution.status}; allowed: ${[...wanted].join(', ')}`);
+  if (rewind) return rewindNames(event, execution, config.sourceInstanceId, rewind.targetInstanceId, refuse);
   let input: z.infer<typeof executionInputSchema> | undefined;
   try {
     input = executionInputSchema.parse(JSON.parse(execution.input ?? ''));
@@ -127,6 +143,42 @@ export async function callerNames(
   return names;
 }
 
+/** A rewind execution: the confirmation must name this function's production instance; the target is its own. */
+function rewindNames(
+  event: z.infer<typeof eventSchema>,
+  execution: DescribeExecutionCommandOutput,
+  source: string,
+  target: string,
+  refuse: (why: string) => never,
+): CutoverNames | null {
+  let input: unknown;
+  try {
+    input = JSON.parse(execution.input ?? '');
+  } catch {
+    refuse('its input is not a rewind input');
+  }
+  const parsed = rewindInputSchema.safeParse(input);
+  if (!parsed.success) refuse('its input is not a rewind input');
+  const confirmed = parsed.data!.cutover?.confirmSourceInstanceId;
+  if (confirmed === undefined) {
+    if (event.action === 'roll-back-ended') return null;
+    refuse('its input asked for no cutover');
+  }
+  if (confirmed !== source) refuse(`its cutover confirms ${shown(confirmed)}, not ${source}`);
+  const started = execution.startDate ?? refuse('it has no start time (the pre-restore name derives from it)');
+  const names: CutoverNames = { source, target, preRestore: preRestoreIdentifier(source, started), rewind: true };
+  if (event.action !== 'roll-back-ended') {
+    const p = event.plan;
+    if (p.sourceInstanceId !== source || p.targetInstanceId !== target || p.preRestoreInstanceId !== names.preRestore) {
+      refuse(
+        `its plan names ${shown([p.sourceInstanceId, p.targetInstanceId, p.preRestoreInstanceId])}; ` +
+          `the execution allows ${shown([source, target, names.preRestore])}`,
+      );
+    }
+  }
+  return names;
+}
+
 async function rename(rds: RDSClient, from: string, to: string): Promise<void> {
   try {
     await rds.send(
@@ -158,7 +210,13 @@ async function rollBack(rds: RDSClient, names: CutoverNames, action: string, at:
         `${names.source} is ${holder.DBInstanceStatus}; waiting until available`,
       );
     }
-    return { action, from: names.preRestore, to: names.source, at, alreadyDone: true, holder: holderOf(holder) };
+    // The promoted replica carries no restored tag: the original is aside exactly when the replica holds the name.
+    const held = names.rewind
+      ? (await describeInstance(rds, names.preRestore))
+        ? 'restored'
+        : 'original'
+      : holderOf(holder);
+    return { action, from: names.preRestore, to: names.source, at, alreadyDone: true, holder: held };
   }
   const aside = await describeInstance(rds, names.preRestore);
   if (aside?.DBInstanceStatus !== 'available') {

@@ -5,9 +5,14 @@ import { createLogger } from '../shared/observability.js';
 import { cutover } from './cutover.js';
 
 const logger = createLogger('restore-cutover');
+const rewindStateMachineArn = process.env.REWIND_STATE_MACHINE_ARN;
 const config = {
   sourceInstanceId: requireEnv('SOURCE_INSTANCE_ID'),
   stateMachineArn: requireEnv('STATE_MACHINE_ARN'),
+  // The rewind hands its promoted replica over to this same cutover, where a rewind workflow exists.
+  ...(rewindStateMachineArn
+    ? { rewind: { stateMachineArn: rewindStateMachineArn, targetInstanceId: requireEnv('REWIND_TARGET_INSTANCE_ID') } }
+    : {}),
 };
 const deps = { rds: new RDSClient({}), sfn: new SFNClient({}), now: () => new Date() };
 

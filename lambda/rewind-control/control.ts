@@ -7,6 +7,7 @@ import {
 import { z } from 'zod';
 import { parseInput } from '../shared/errors.js';
 import { describeInstance, TERMINAL_FAILURE_STATES } from '../shared/rds-instances.js';
+import { preRestoreIdentifier } from '../shared/restore-input.js';
 import { RewindError, recoveryTargetSettings, rewindInputSchema } from '../shared/rewind.js';
 
 /** Everything comes from the function's own configuration: the event never names an instance or a group. */
@@ -19,8 +20,8 @@ export interface ControlConfig {
   rebootTimeoutSeconds: number;
   replayTimeoutSeconds: number;
   promoteTimeoutSeconds: number;
-  /** The restore state machine, named in the handover. */
-  restoreStateMachine: string;
+  /** The production instance a confirmed cutover renames the promoted replica into. */
+  productionInstanceId: string;
 }
 
 export interface ControlDeps {
@@ -30,7 +31,11 @@ export interface ControlDeps {
 
 const since = z.iso.datetime();
 const event = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('plan'), input: z.unknown(), execution: z.object({ StartTime: since }).passthrough() }),
+  z.object({
+    action: z.literal('plan'),
+    input: z.unknown(),
+    execution: z.object({ Id: z.string(), StartTime: since }).passthrough(),
+  }),
   z.object({ action: z.literal('setTarget'), incidentTime: z.string() }),
   z.object({ action: z.literal('parameters'), since }),
   z.object({ action: z.literal('reboot') }),
@@ -39,12 +44,22 @@ const event = z.discriminatedUnion('action', [
   z.object({ action: z.literal('replayDeadline'), since }),
 ]);
 
+/**
+ * The plan. With `cutover` it also carries what the restore's cutover function checks against the execution: the
+ * production instance, the promoted replica (its target), the name production is renamed aside to, and this
+ * execution.
+ */
 export interface RewindPlan {
   incidentTime: string;
   dryRun: boolean;
   environment: string;
   replicaInstanceId: string;
   startedAt: string;
+  cutover: boolean;
+  sourceInstanceId: string;
+  targetInstanceId: string;
+  preRestoreInstanceId: string;
+  executionArn: string;
 }
 
 /** One step of the rewind that talks to the RDS API (parameter group, reboot, promotion, status). */
@@ -53,7 +68,7 @@ export async function control(raw: unknown, config: ControlConfig, deps: Control
   const id = config.replicaInstanceId;
   switch (e.action) {
     case 'plan':
-      return plan(e.input, e.execution.StartTime, config, deps);
+      return plan(e.input, e.execution, config, deps);
     case 'setTarget': {
       const settings = recoveryTargetSettings(e.incidentTime);
       // All at the next reboot, together: the replica stays paused (and its delay in force) until then.
@@ -133,15 +148,23 @@ export async function control(raw: unknown, config: ControlConfig, deps: Control
   }
 }
 
-/** Validates the input before anything changes; a confirmed cutover is refused for now (see the README). */
-function plan(input: unknown, startedAt: string, config: ControlConfig, deps: ControlDeps): RewindPlan {
+/**
+ * Validates the input before anything changes. A cutover must confirm the production instance by name: it is handed
+ * over to the restore's guarded cutover once the promoted replica is verified.
+ */
+function plan(
+  input: unknown,
+  execution: { Id: string; StartTime: string },
+  config: ControlConfig,
+  deps: ControlDeps,
+): RewindPlan {
   const parsed = parseInput(rewindInputSchema, input, 'rewind input');
-  if (parsed.cutover !== undefined) {
+  const confirmed = parsed.cutover?.confirmSourceInstanceId;
+  if (confirmed !== undefined && confirmed !== config.productionInstanceId) {
     throw new RewindError(
-      'CutoverNotAvailable',
-      'The rewind does not cut over yet: it promotes and verifies the delayed replica and reports the command to cut ' +
-        `over with the restore workflow (${config.restoreStateMachine}) once its guarded cutover takes an existing ` +
-        'instance. Start the rewind again without "cutover".',
+      'InvalidInput',
+      `Invalid rewind input: cutover.confirmSourceInstanceId = ${JSON.stringify(confirmed)}; allowed: ` +
+        `${config.productionInstanceId} (the production instance the promoted replica replaces)`,
     );
   }
   const incidentTime = new Date(Date.parse(parsed.incidentTime)).toISOString();
@@ -158,7 +181,12 @@ function plan(input: unknown, startedAt: string, config: ControlConfig, deps: Co
     dryRun: parsed.dryRun,
     environment: config.environment,
     replicaInstanceId: config.replicaInstanceId,
-    startedAt,
+    startedAt: execution.StartTime,
+    cutover: confirmed !== undefined,
+    sourceInstanceId: config.productionInstanceId,
+    targetInstanceId: config.replicaInstanceId,
+    preRestoreInstanceId: preRestoreIdentifier(config.productionInstanceId, execution.StartTime),
+    executionArn: execution.Id,
   };
 }
 

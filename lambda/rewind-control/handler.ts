@@ -12,7 +12,7 @@ const config = {
   rebootTimeoutSeconds: requireIntEnv('REBOOT_TIMEOUT_SECONDS'),
   replayTimeoutSeconds: requireIntEnv('REPLAY_TIMEOUT_SECONDS'),
   promoteTimeoutSeconds: requireIntEnv('PROMOTE_TIMEOUT_SECONDS'),
-  restoreStateMachine: requireEnv('RESTORE_STATE_MACHINE'),
+  productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 

@@ -12,7 +12,6 @@ const config = {
   rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
   marginSeconds: requireIntEnv('MARGIN_SECONDS'),
   productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
-  restoreStateMachine: requireEnv('RESTORE_STATE_MACHINE'),
 };
 const metrics = createMetrics('rewind', config.environment);
 const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REWIND_METRICS } from '../../lib/readiness-metrics.js';
 import { parseInput } from '../shared/errors.js';
 import { minutes, publishReport, type ReportDeps, reportKey, seconds } from '../shared/reporting.js';
 
@@ -9,7 +10,6 @@ export interface RewindReportConfig {
   rtoTargetSeconds: number;
   marginSeconds: number;
   productionInstanceId: string;
-  restoreStateMachine: string;
 }
 
 const at = z.object({ at: z.string() }).passthrough();
@@ -19,6 +19,8 @@ const state = z.object({
     replicaInstanceId: z.string(),
     startedAt: z.string(),
     environment: z.string(),
+    cutover: z.boolean().optional(),
+    preRestoreInstanceId: z.string().optional(),
   }),
   steps: z
     .object({
@@ -29,6 +31,11 @@ const state = z.object({
       promote: at.nullish(),
       promoted: at.nullish(),
       verification: z.object({ ok: z.boolean(), tables: z.record(z.string(), z.unknown()) }).nullish(),
+      // The handover to the restore's cutover (only with a confirmed cutover).
+      renameSource: at.nullish(),
+      renameTarget: at.nullish(),
+      cutOver: at.nullish(),
+      rollBack: z.object({ holder: z.enum(['original', 'restored']).optional(), at: z.string() }).nullish(),
     })
     .passthrough(),
   // Initialised empty by the state machine; set by a Catch.
@@ -54,22 +61,30 @@ export async function reportRewind(raw: unknown, config: RewindReportConfig, dep
     setTargetSeconds: seconds(s.frozen?.at, s.target?.at),
     rebootAndReplaySeconds: seconds(s.target?.at, s.reached?.at),
     promoteSeconds: seconds(s.reached?.at, s.promoted?.at),
-    verifySeconds: seconds(s.promoted?.at, now),
+    verifySeconds: seconds(s.promoted?.at, s.renameSource?.at ?? now),
+    ...(s.renameSource ? { cutoverSeconds: seconds(s.renameSource.at, s.cutOver?.at ?? now) } : {}),
   };
   const totalSeconds = seconds(s.plan.startedAt, now);
   const replica = s.plan.replicaInstanceId;
   const restoreCommand =
     `authdb-dr restore start --env ${config.environment} --source ${config.productionInstanceId} ` +
     `--time <a time before ${T}> --target ${config.productionInstanceId}-restored-<n>`;
+  const production = config.productionInstanceId;
+  const aside = s.plan.preRestoreInstanceId;
+  const newReplica = 'Bump delayedReplica.generation and deploy to get a new delayed replica (README, After a rewind).';
   const next = succeeded
-    ? `${replica} is promoted and verified (data as of ${R}, before ${T}). Cut over with the restore workflow ` +
-      `(${config.restoreStateMachine}) once its guarded cutover takes an existing instance: authdb-dr restore cutover ` +
-      `--env ${config.environment} --source ${config.productionInstanceId} --target ${replica} ` +
-      `--cutover-confirm ${config.productionInstanceId}. Then bump delayedReplica.generation and deploy to get a new ` +
-      'delayed replica.'
+    ? s.cutOver
+      ? `${production} is now the promoted replica (data as of ${R}, before ${T}), same endpoint. The previous ` +
+        `production instance is ${aside}: keep it until the data is confirmed, then delete it by hand. ${newReplica}`
+      : `${replica} is promoted and verified (data as of ${R}, before ${T}); production was not cut over (no ` +
+        `cutover was confirmed). Point applications at ${replica}, or rename by hand (README, Cutover). ${newReplica}`
     : `The rewind failed (${s.error?.Error ?? 'verification'}). ${
-        s.promote ? `${replica} was promoted: inspect it before use. ` : `${replica} was not promoted. `
-      }Use the point-in-time restore: ${restoreCommand}`;
+        s.rollBack
+          ? `The cutover was rolled back: ${production} is held by the ${s.rollBack.holder === 'restored' ? `promoted replica (${aside} is the previous production)` : 'original instance'}. `
+          : s.renameSource
+            ? `The cutover did not complete and its roll-back did not converge: check which instance holds ${production} (README, Cutover). `
+            : ''
+      }${s.promote ? `${replica} was promoted: inspect it before use. ` : `${replica} was not promoted. `}Use the point-in-time restore: ${restoreCommand}`;
   const report = {
     kind: 'rewind' as const,
     environment: config.environment,
@@ -83,7 +98,12 @@ export async function reportRewind(raw: unknown, config: RewindReportConfig, dep
     promotedInstanceId: s.promote ? replica : null,
     rto: { targetSeconds: config.rtoTargetSeconds, totalSeconds, ...phases },
     verification: s.verification ?? null,
-    cutover: { requested: false, handover: 'pending: the restore workflow cutover for an existing instance' },
+    cutover: {
+      requested: s.plan.cutover === true,
+      productionRenamedTo: s.renameSource ? (aside ?? null) : null,
+      completed: s.cutOver !== null && s.cutOver !== undefined,
+      rolledBack: s.rollBack ? { holder: s.rollBack.holder ?? null, at: s.rollBack.at } : null,
+    },
     next,
     reportedAt: now,
   };
@@ -94,16 +114,18 @@ export async function reportRewind(raw: unknown, config: RewindReportConfig, dep
       `Rewind to before ${T}: ${report.outcome}. Recovery point ${R ?? 'n/a'} (${gapSeconds ?? 'n/a'} s before T). ` +
       `RTO ${minutes(totalSeconds)} (target ${minutes(config.rtoTargetSeconds)}).\n${next}\nReport: s3://${config.bucket}/${key}`,
   });
-  if (totalSeconds !== undefined) deps.metrics.addMetric('RewindRtoSeconds', 'Seconds', totalSeconds);
-  if (gapSeconds !== undefined) deps.metrics.addMetric('RewindRecoveryGapSeconds', 'Seconds', gapSeconds);
-  deps.metrics.addMetric(succeeded ? 'RewindSucceeded' : 'RewindFailed', 'Count', 1);
+  if (totalSeconds !== undefined) deps.metrics.addMetric(REWIND_METRICS.rto, 'Seconds', totalSeconds);
+  if (gapSeconds !== undefined) deps.metrics.addMetric(REWIND_METRICS.recoveryGap, 'Seconds', gapSeconds);
+  deps.metrics.addMetric(succeeded ? REWIND_METRICS.succeeded : REWIND_METRICS.failed, 'Count', 1);
   deps.metrics.publishStoredMetrics();
   return {
     outcome: report.outcome,
     incidentTime: T,
     recoveryPoint: report.recoveryPoint,
+    recoveryGapSeconds: report.recoveryGapSeconds,
     promotedInstanceId: report.promotedInstanceId,
     rtoSeconds: totalSeconds,
+    cutover: report.cutover,
     next,
     reportKey: key,
   };

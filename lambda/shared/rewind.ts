@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** Names Step Functions matches in Retry and Catch (`ErrorEquals`). */
 export type RewindErrorName =
   | 'InvalidInput'
@@ -7,7 +5,6 @@ export type RewindErrorName =
   | 'ReplicaNotReplaying'
   | 'RecoveryTargetNotApplied'
   | 'ReplayedPastIncident'
-  | 'CutoverNotAvailable'
   | 'ReplicaFailed'
   | 'RebootTimedOut'
   | 'ReplayTimedOut'
@@ -24,24 +21,7 @@ export class RewindError extends Error {
   }
 }
 
-/** ISO-8601 with an explicit zone: a zone-less incident time would be guessed, and a guess is data loss. */
-const zonedTime = z.iso.datetime({
-  offset: true,
-  message: 'allowed: an ISO-8601 time with a zone, e.g. 2026-11-26T02:55:00+09:00 or 2026-11-25T17:55:00.250Z',
-});
-
-/**
- * The rewind workflow's input. `incidentTime` is T, when the bad write started: nothing committed at or after T may
- * survive the rewind. `dryRun` only reports what would happen. `cutover` is refused for now (see the README).
- */
-export const rewindInputSchema = z
-  .object({
-    incidentTime: zonedTime,
-    dryRun: z.boolean().default(false),
-    cutover: z.object({ confirmSourceInstanceId: z.string() }).strict().optional(),
-  })
-  .strict();
-export type RewindInput = z.infer<typeof rewindInputSchema>;
+export { type RewindInput, rewindInputSchema } from '../../lib/rewind-input.js';
 
 /** T as PostgreSQL reads it without ambiguity, microseconds kept: `YYYY-MM-DD HH:MM:SS.ffffff+00`. */
 export function postgresUtc(iso: string): string {

@@ -55,6 +55,11 @@ export const readinessSchema = z
     breachPeriods: wholeRange(1, 60, 'periods'),
     drillMaxAgeDays: wholeRange(1, 35, 'days'),
     drDrillMaxAgeDays: wholeRange(1, 90, 'days'),
+    /**
+     * Measure the lag of the DR-region standby `authdb-<env>-standby` (and alarm on it): on only where that standby
+     * is deployed, or its alarm would breach forever.
+     */
+    drStandby: z.boolean().default(false),
   })
   .strict();
 

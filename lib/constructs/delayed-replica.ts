@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { replicaIdentifier } from '../rewind-input.js';
 import {
   type AuthDatabase,
   acknowledgeMonitoringRole,
@@ -12,6 +13,8 @@ import {
   POSTGRES_PORT,
   POSTGRES_VERSION,
 } from './auth-database.js';
+
+export { replicaIdentifier };
 
 /** RDS accepts recovery_min_apply_delay up to 24 hours. */
 const MAX_DELAY_MS = 86_400_000;
@@ -32,9 +35,6 @@ export interface DelayedReplicaProps {
 }
 
 /** `authdb-ENV-delayed`, then `authdb-ENV-delayed-g2`, … : a new generation is a new instance. */
-export function replicaIdentifier(environment: string, generation: number): string {
-  return generation === 1 ? `authdb-${environment}-delayed` : `authdb-${environment}-delayed-g${generation}`;
-}
 
 /**
  * A read replica of the production database in the same region that applies commits late, with its own parameter

@@ -10,11 +10,19 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { READINESS_METRICS } from '../readiness-metrics.js';
+import {
+  READINESS_METRICS,
+  READINESS_NAMESPACE,
+  READINESS_SERVICE,
+  RECOVERY_POINT_MAX_AGE_HOURS,
+} from '../readiness-metrics.js';
 import type { AuthDatabase } from './auth-database.js';
 import type { DelayedReplica } from './delayed-replica.js';
 import { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
+
+/** A daily backup plan: no completed recovery point for longer than this alarms. */
+export const RECOVERY_POINT_MAX_AGE = Duration.hours(RECOVERY_POINT_MAX_AGE_HOURS);
 
 export interface ReadinessMonitorProps {
   readonly environment: string;
@@ -24,11 +32,19 @@ export interface ReadinessMonitorProps {
   readonly delayedReplica?: DelayedReplica;
   /** Its lag is the apply delay by design; it alarms above delay + RPO objective. */
   readonly applyDelay?: Duration;
+  /**
+   * The DR-region standby replica: its ReplicaLag (AWS/RDS, in the DR region) is read by the function and republished
+   * here, since an alarm can only read metrics of its own region.
+   * @default - no standby lag figure and no alarm on it
+   */
+  readonly standbyInstanceId?: string;
   readonly schedule: Duration;
   /** Consecutive periods above the objective before an RPO alarm. */
   readonly breachPeriods: number;
   readonly rpoObjective: Duration;
   readonly drillMaxAge: Duration;
+  /** No successful DR-region drill (its success metric, in the DR region) for longer than this alarms. */
+  readonly drDrillMaxAge: Duration;
   readonly key: kms.IKey;
   readonly alertTopic: sns.ITopic;
   readonly logRetention: logs.RetentionDays;
@@ -65,6 +81,9 @@ export class ReadinessMonitor extends Construct {
         PRODUCTION_INSTANCE_ARN: props.database.instance.instanceArn,
         DRILL_STATE_MACHINE_ARN: props.drillStateMachine.stateMachineArn,
         DR_REGION: props.drRegion,
+        // Twice the alarm's age: an older success still gives an age (above the threshold) rather than none.
+        DR_DRILL_LOOKBACK_DAYS: String(props.drDrillMaxAge.toDays() * 2),
+        ...(props.standbyInstanceId ? { STANDBY_INSTANCE_ID: props.standbyInstanceId } : {}),
       },
     });
     const role = this.function.role;
@@ -112,10 +131,18 @@ export class ReadinessMonitor extends Construct {
         resources: [props.drillStateMachine.stateMachineArn],
       }),
     );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadStandbyLagAndDrRegionDrillMetrics',
+        actions: ['cloudwatch:GetMetricData'],
+        resources: ['*'],
+      }),
+    );
     acknowledgeWildcard(
       role,
       'Resource::*',
-      'backup:ListRecoveryPointsByResource supports no resource-level permission; it lists recovery point metadata only.',
+      'backup:ListRecoveryPointsByResource and cloudwatch:GetMetricData support no resource-level permission; ' +
+        'they read recovery point metadata and metric values only.',
     );
     acknowledgeWildcard(
       role,
@@ -132,9 +159,9 @@ export class ReadinessMonitor extends Construct {
 
     const metric = (metricName: string, statistic = 'Maximum') =>
       new cloudwatch.Metric({
-        namespace: 'AuthDbDr',
+        namespace: READINESS_NAMESPACE,
         metricName,
-        dimensionsMap: { Environment: props.environment, service: 'readiness' },
+        dimensionsMap: { Environment: props.environment, service: READINESS_SERVICE },
         statistic,
         period: props.schedule,
       });
@@ -157,7 +184,7 @@ export class ReadinessMonitor extends Construct {
       },
       recoveryPointAge: {
         metric: metric(READINESS_METRICS.recoveryPointAge),
-        threshold: Duration.hours(26).toSeconds(),
+        threshold: RECOVERY_POINT_MAX_AGE.toSeconds(),
         periods: props.breachPeriods,
         description:
           'no completed AWS Backup recovery point of the database in 26 hours, or the monitor is not measuring',
@@ -168,7 +195,21 @@ export class ReadinessMonitor extends Construct {
         periods: props.breachPeriods,
         description: `no successful DR drill in ${props.drillMaxAge.toDays()} days, or the monitor is not measuring`,
       },
+      drDrillAge: {
+        metric: metric(READINESS_METRICS.lastDrDrillAge),
+        threshold: props.drDrillMaxAge.toSeconds(),
+        periods: props.breachPeriods,
+        description: `no successful DR-region drill in ${props.drDrillMaxAge.toDays()} days (${props.drRegion}), or the monitor is not measuring`,
+      },
     };
+    if (props.standbyInstanceId) {
+      definitions.standbyLag = {
+        metric: metric(READINESS_METRICS.standbyLag),
+        threshold: rpo,
+        periods: props.breachPeriods,
+        description: `the standby ${props.standbyInstanceId} in ${props.drRegion} lags more than ${props.rpoObjective.toMinutes()} minutes, or the monitor is not measuring`,
+      };
+    }
     if (props.delayedReplica && props.applyDelay) {
       definitions.delayedReplicaLag = {
         metric: new cloudwatch.Metric({

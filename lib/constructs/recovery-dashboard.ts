@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { type ReadinessRowProps, readinessRow } from './readiness-row.js';
 import {
   backupJobMetrics,
   databaseMetrics,
@@ -33,6 +34,11 @@ export interface RecoveryDashboardProps {
    * @default - no alarm status widget
    */
   readonly alarms?: cloudwatch.IAlarm[];
+  /**
+   * Adds, under the header, a readiness row: per failure class the RPO figure now and the RTO last measured.
+   * @default - no readiness row
+   */
+  readonly readiness?: Omit<ReadinessRowProps, 'environment' | 'rtoTarget' | 'rpoObjective'>;
 }
 
 const FULL_WIDTH = 24;
@@ -62,6 +68,17 @@ export class RecoveryDashboard extends Construct {
     });
 
     this.dashboard.addWidgets(...headerRow(props));
+    if (props.readiness) {
+      this.dashboard.addWidgets(heading('Recovery readiness per failure class (RPO now, RTO last measured)'));
+      this.dashboard.addWidgets(
+        ...readinessRow({
+          ...props.readiness,
+          environment: e,
+          rtoTarget: props.rtoTarget,
+          rpoObjective: props.rpoTarget,
+        }),
+      );
+    }
 
     const rpo = drillRpoMetrics(e);
     this.dashboard.addWidgets(heading('RPO'));

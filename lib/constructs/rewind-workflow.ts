@@ -13,6 +13,7 @@ import type { DelayedReplica } from './delayed-replica.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 import { denyDestructiveOn, rdsArn } from './rds-guard.js';
+import { REWIND_RENAME_WAIT, RewindCutover } from './rewind-cutover.js';
 import { setNull, workflowFunctions, workflowStateMachine } from './workflow-parts.js';
 
 /** Dry-run estimates (README, bench/rewind.bench.ts): RDS reboot and promotion times are AWS's, not ours. */
@@ -42,8 +43,10 @@ export interface RewindWorkflowProps {
   /** Automated backups of the promoted instance. */
   readonly backupRetention: Duration;
   readonly rtoTarget: Duration;
-  /** The restore state machine the handover names. */
-  readonly restoreStateMachineName: string;
+  /** The restore's guarded cutover, which a confirmed rewind hands the promoted replica over to. */
+  readonly cutover: { readonly function: LambdaFunction; readonly rollBackStateMachine: sfn.IStateMachine };
+  /** Looks at an instance by name while the cutover renames (the drill's instance-status function). */
+  readonly statusFunction: LambdaFunction;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -56,6 +59,7 @@ export class RewindWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<'control' | 'replay' | 'report', LambdaFunction>;
   readonly replaySecurityGroup: ec2.SecurityGroup;
+  readonly handover: RewindCutover;
 
   constructor(scope: Construct, id: string, props: RewindWorkflowProps) {
     super(scope, id);
@@ -71,7 +75,7 @@ export class RewindWorkflow extends Construct {
         REBOOT_TIMEOUT_SECONDS: String(props.promoteTimeout.toSeconds()),
         REPLAY_TIMEOUT_SECONDS: String(props.replayTimeout.toSeconds()),
         PROMOTE_TIMEOUT_SECONDS: String(props.promoteTimeout.toSeconds()),
-        RESTORE_STATE_MACHINE: props.restoreStateMachineName,
+        PRODUCTION_INSTANCE_ID: props.database.instanceIdentifier,
       },
     });
 
@@ -109,20 +113,34 @@ export class RewindWorkflow extends Construct {
         RTO_TARGET_SECONDS: String(props.rtoTarget.toSeconds()),
         MARGIN_SECONDS: String(props.margin.toSeconds()),
         PRODUCTION_INSTANCE_ID: props.database.instanceIdentifier,
-        RESTORE_STATE_MACHINE: props.restoreStateMachineName,
       },
     });
     this.functions = { control, replay, report };
     this.grant(props, stack);
 
+    const name = `authdb-dr-${props.environment}-rewind`;
+    this.handover = new RewindCutover(this, 'Cutover', {
+      environment: props.environment,
+      cutover: props.cutover.function,
+      rollBackStateMachine: props.cutover.rollBackStateMachine,
+      statusFunction: props.statusFunction,
+      replica,
+      rewindStateMachineName: name,
+      poll: props.poll,
+    });
     this.stateMachine = workflowStateMachine(this, {
       ...props,
-      name: `authdb-dr-${props.environment}-rewind`,
+      name,
       comment:
         'Rewind the delayed replica to just before the incident time T (input {"incidentTime": "...", "dryRun": false}), promote and verify it',
       start: this.definition(props),
-      timeout: props.replayTimeout.plus(props.promoteTimeout).plus(props.promoteTimeout).plus(props.poll),
-      invokes: [control, replay, report],
+      timeout: props.replayTimeout
+        .plus(props.promoteTimeout)
+        .plus(props.promoteTimeout)
+        .plus(REWIND_RENAME_WAIT)
+        .plus(REWIND_RENAME_WAIT)
+        .plus(props.poll),
+      invokes: [control, replay, report, props.cutover.function, props.statusFunction],
     });
   }
 
@@ -204,7 +222,7 @@ export class RewindWorkflow extends Construct {
       payload: sfn.TaskInput.fromObject({ action: 'plan', 'input.$': '$', 'execution.$': '$$.Execution' }),
       payloadResponseOnly: true,
       resultSelector: { 'plan.$': '$' },
-      comment: 'Validates the input before anything changes; a confirmed cutover is refused for now',
+      comment: 'Validates the input before anything changes (a cutover must name the production instance)',
     });
     plan.addCatch(new sfn.Fail(this, 'InvalidInput', { errorPath: '$.error.Error', causePath: '$.error.Cause' }), {
       resultPath: '$.error',
@@ -218,6 +236,10 @@ export class RewindWorkflow extends Construct {
         promote: null,
         promoted: null,
         verification: null,
+        renameSource: null,
+        renameTarget: null,
+        cutOver: null,
+        rollBack: null,
       }),
       resultPath: '$.steps',
     });
@@ -271,7 +293,7 @@ export class RewindWorkflow extends Construct {
     });
     const verify = call('Verify', replay, { action: 'verify', ...T }, '$.steps.verification');
     const reportSuccess = call('Report', report, reportPayload, '$.report');
-    const done = new sfn.Succeed(this, 'Rewound', { outputPath: '$.report' });
+    reportSuccess.next(new sfn.Succeed(this, 'Rewound', { outputPath: '$.report' }));
 
     const reportFailure = call('ReportFailure', report, reportPayload, '$.report');
     const failed = new sfn.Fail(this, 'RewindFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
@@ -297,7 +319,16 @@ export class RewindWorkflow extends Construct {
         new sfn.Choice(this, 'Promoted?')
           .when(
             sfn.Condition.booleanEquals('$.status.ready', true),
-            recordPromoted.next(verify).next(reportSuccess).next(done),
+            recordPromoted
+              .next(verify)
+              .next(
+                new sfn.Choice(this, 'Cutover?')
+                  .when(
+                    sfn.Condition.booleanEquals('$.plan.cutover', true),
+                    this.handover.chain(reportSuccess, reportFailure),
+                  )
+                  .otherwise(reportSuccess),
+              ),
           )
           .otherwise(waitForPromotion),
       );

@@ -9,13 +9,14 @@ import type { AuthDatabase } from '../constructs/auth-database.js';
 import type { DelayedReplica } from '../constructs/delayed-replica.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
 import { DrillAlarms } from '../constructs/drill-alarms.js';
-import { ReadinessMonitor } from '../constructs/readiness-monitor.js';
+import { RECOVERY_POINT_MAX_AGE, ReadinessMonitor } from '../constructs/readiness-monitor.js';
 import { RecoveryDashboard } from '../constructs/recovery-dashboard.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
 import { RestoreTestValidation } from '../constructs/restore-test-validation.js';
 import { RestoreWorkflow } from '../constructs/restore-workflow.js';
 import { RewindWorkflow } from '../constructs/rewind-workflow.js';
 import { VerifierRoleBootstrap } from '../constructs/verifier-role-bootstrap.js';
+import { standbyInstanceId } from '../readiness-metrics.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
 export interface RecoveryStackProps extends EnvironmentStackProps {
@@ -127,7 +128,14 @@ export class RecoveryStack extends EnvironmentStack {
       drRegion: config.drRegion,
       replicatedBackupRetention: Duration.days(config.database.replicatedBackupRetentionDays),
       allowedInstanceClasses: config.restore.allowedInstanceClasses,
-      cutoverInstanceClasses: [...new Set([config.database.instanceClass, ...config.restore.allowedInstanceClasses])],
+      // A rewind hands the promoted delayed replica (its own class) to the same cutover.
+      cutoverInstanceClasses: [
+        ...new Set([
+          config.database.instanceClass,
+          ...config.restore.allowedInstanceClasses,
+          ...(config.delayedReplica.enabled ? [config.delayedReplica.instanceClass] : []),
+        ]),
+      ],
       maxStorageGiB: config.database.maxAllocatedStorageGiB,
       cutover: {
         dataLossAcknowledgementAfter: Duration.minutes(
@@ -193,7 +201,8 @@ export class RecoveryStack extends EnvironmentStack {
         promoteTimeout: Duration.minutes(r.promoteTimeoutMinutes),
         backupRetention: Duration.days(config.database.backupRetentionDays),
         rtoTarget: Duration.minutes(config.targets.rtoMinutes),
-        restoreStateMachineName: `authdb-dr-${config.name}-restore`,
+        cutover: { function: this.restore.functions.cutover, rollBackStateMachine: this.restore.rollBackStateMachine },
+        statusFunction: this.drill.functions.status,
         logRetention: config.logRetentionDays,
       });
     }
@@ -213,6 +222,8 @@ export class RecoveryStack extends EnvironmentStack {
       breachPeriods: config.readiness.breachPeriods,
       rpoObjective: Duration.minutes(config.targets.rpoMinutes),
       drillMaxAge: Duration.days(config.readiness.drillMaxAgeDays),
+      drDrillMaxAge: Duration.days(config.readiness.drDrillMaxAgeDays),
+      ...(config.readiness.drStandby ? { standbyInstanceId: standbyInstanceId(config.name) } : {}),
       key: props.key,
       alertTopic: props.alertTopic,
       logRetention: config.logRetentionDays,
@@ -234,7 +245,13 @@ export class RecoveryStack extends EnvironmentStack {
       rtoTarget: Duration.minutes(config.targets.rtoMinutes),
       rpoTarget: Duration.minutes(config.targets.rpoMinutes),
       rpoAlarmThreshold: Duration.minutes(config.targets.rpoMinutes + config.targets.rpoAlarmMarginMinutes),
-      alarms: Object.values(this.alarms.alarms),
+      alarms: [...Object.values(this.alarms.alarms), ...Object.values(this.readiness.alarms)],
+      readiness: {
+        drRegion: config.drRegion,
+        schedule: Duration.minutes(config.readiness.scheduleMinutes),
+        recoveryPointMaxAge: RECOVERY_POINT_MAX_AGE,
+        standby: config.readiness.drStandby,
+      },
     });
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/load.js';
 import { AwsStandin, type StandinState } from '../support/aws-standin.js';
+import { type CliRun, runBuiltCli } from '../support/cli-process.js';
 import { drillOutput, restoreOutput } from './outputs.js';
 
 /*
@@ -94,37 +93,11 @@ beforeEach(() => {
   standin.sfnCalls = 0;
 });
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** Runs the CLI against the stand-in; `onStdout` sees the output as it arrives (to send Ctrl-C mid-watch). */
-function cli(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  const home = mkdtempSync(path.join(tmpdir(), 'authdb-dr-cli-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'authdb-dr.cjs'), ...args], {
-    cwd: home,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ACCESS_KEY_ID: 'AKIASTANDIN',
-      AWS_SECRET_ACCESS_KEY: 'standin',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    onStdout?.(stdout, child);
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+function cli(args: string[], onStdout?: Parameters<typeof runBuiltCli>[2]): Promise<Run> {
+  return runBuiltCli(endpoint, args, onStdout);
 }
 
 function execution(

@@ -28,7 +28,14 @@ describe('delayed replica, rewind and readiness configuration as committed', () 
     const prod = loadConfig('prod');
     expect(prod.delayedReplica).toMatchObject({ enabled: true, applyDelayMinutes: 60, generation: 1 });
     expect(prod.rewind.marginMinutes).toBe(5);
-    expect(prod.readiness).toEqual({ scheduleMinutes: 1, breachPeriods: 3, drillMaxAgeDays: 8, drDrillMaxAgeDays: 35 });
+    expect(prod.readiness).toEqual({
+      scheduleMinutes: 1,
+      breachPeriods: 3,
+      drillMaxAgeDays: 8,
+      drDrillMaxAgeDays: 35,
+      // Off until the DR-region standby is deployed (its alarm would breach forever).
+      drStandby: false,
+    });
     expect(loadConfig('dev').delayedReplica.enabled).toBe(false);
     expect(loadConfig('staging').delayedReplica.enabled).toBe(false);
   });
@@ -67,6 +74,7 @@ describe('delayed replica, rewind and readiness validation', () => {
     ['readiness', 'breachPeriods', 61, 'readiness.breachPeriods = 61; allowed: 1 to 60 periods'],
     ['readiness', 'drillMaxAgeDays', 40, 'readiness.drillMaxAgeDays = 40; allowed: 1 to 35 days'],
     ['readiness', 'drDrillMaxAgeDays', 0, 'readiness.drDrillMaxAgeDays = 0; allowed: 1 to 90 days'],
+    ['readiness', 'drStandby', 'yes', 'readiness.drStandby = "yes"'],
   ] as const)('refuses %s.%s = %j', (group, field, value, message) => {
     expectConfigError(
       validateWith('prod', (input) => {

@@ -20,7 +20,7 @@ interface Widget {
     stacked?: boolean;
     alarms?: string[];
     metrics?: unknown[][];
-    annotations?: { horizontal?: { value: number; label?: string }[] };
+    annotations?: { horizontal?: { value: number; label?: string; yAxis?: string }[] };
   };
 }
 
@@ -30,9 +30,18 @@ interface MetricRef {
   dimensions: Record<string, string>;
   stat: string;
   period: number;
+  region?: string;
+  yAxis?: string;
 }
 
-function build(options: { restore?: boolean; alarms?: boolean; props?: Partial<RecoveryDashboardProps> } = {}) {
+function build(
+  options: {
+    restore?: boolean;
+    alarms?: boolean;
+    readiness?: 'standby' | 'no standby';
+    props?: Partial<RecoveryDashboardProps>;
+  } = {},
+) {
   const stack = new Stack(testApp(), 'S', { env: { account: '111111111111', region: 'ap-northeast-2' } });
   const database = rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Db', {
     instanceIdentifier: 'authdb-dev',
@@ -51,6 +60,14 @@ function build(options: { restore?: boolean; alarms?: boolean; props?: Partial<R
     rpoTarget: Duration.minutes(5),
     rpoAlarmThreshold: Duration.minutes(7),
     alarms: options.alarms ? [cloudwatch.Alarm.fromAlarmArn(stack, 'Alarm', ALARM_ARN)] : undefined,
+    readiness: options.readiness
+      ? {
+          drRegion: 'ap-northeast-1',
+          schedule: Duration.minutes(1),
+          recoveryPointMaxAge: Duration.hours(26),
+          standby: options.readiness === 'standby',
+        }
+      : undefined,
     ...options.props,
   });
   const template = Template.fromStack(stack);
@@ -85,11 +102,19 @@ function widget(widgets: Widget[], title: string): Widget {
 /** `[namespace, name, dimension, value, …, { options }]`, as the dashboard body writes each metric. */
 function metricsOf(w: Widget): MetricRef[] {
   return (w.properties.metrics ?? []).map((line) => {
-    const options = line[line.length - 1] as { stat: string; period: number };
+    const options = line[line.length - 1] as { stat: string; period: number; region?: string; yAxis?: string };
     const [namespace, name, ...pairs] = line.slice(0, -1) as string[];
     const dimensions: Record<string, string> = {};
     for (let i = 0; i < pairs.length; i += 2) dimensions[pairs[i]!] = pairs[i + 1]!;
-    return { namespace: namespace!, name: name!, dimensions, stat: options.stat, period: options.period };
+    return {
+      namespace: namespace!,
+      name: name!,
+      dimensions,
+      stat: options.stat,
+      period: options.period,
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.yAxis ? { yAxis: options.yAxis } : {}),
+    };
   });
 }
 
@@ -287,3 +312,107 @@ describe('RecoveryDashboard', () => {
     );
   });
 });
+
+describe('RecoveryDashboard readiness row', () => {
+  const READINESS = { Environment: 'dev', service: 'readiness' };
+  const REWIND = { Environment: 'dev', service: 'rewind' };
+  const MINUTE = 60;
+  const CLASSES = [
+    'Instance or AZ lost (Multi-AZ failover; PITR fallback)',
+    'Region lost (promote the standby; PITR in the DR region)',
+    'Bad write (rewind the delayed replica)',
+    'Backups tampered with (restore a locked copy)',
+  ];
+  const readiness = (name: string): MetricRef => ({
+    namespace: 'AuthDbDr',
+    name,
+    dimensions: READINESS,
+    stat: 'Maximum',
+    period: MINUTE,
+  });
+
+  it('comes right under the header: one graph per failure class across the full width', () => {
+    const without = build().widgets;
+    const { widgets } = build({ readiness: 'standby' });
+    expect(headings(widgets)[0]).toBe('Recovery readiness per failure class (RPO now, RTO last measured)');
+    expect(titles(widgets).slice(0, 4)).toEqual(CLASSES);
+    expect(titles(widgets).slice(4)).toEqual(BASE_TITLES);
+    expect(widgets).toHaveLength(without.length + 5);
+    expect(CLASSES.map((t) => widget(widgets, t).width).reduce((a, b) => a + b)).toBe(24);
+  });
+
+  it('marks the RPO target (5 min) on the left and the RTO target (15 min) on the right of every class', () => {
+    const { widgets } = build({ readiness: 'standby' });
+    for (const title of CLASSES) {
+      const horizontal = widget(widgets, title).properties.annotations?.horizontal ?? [];
+      expect(horizontal, title).toContainEqual(expect.objectContaining({ value: 300, label: 'RPO target 5 min' }));
+      expect(horizontal, title).toContainEqual(
+        expect.objectContaining({ value: 900, label: 'RTO target 15 min', yAxis: 'right' }),
+      );
+      const metrics = metricsOf(widget(widgets, title));
+      expect(
+        metrics.filter((m) => m.yAxis === 'right'),
+        title,
+      ).toHaveLength(1);
+      expect(metrics.filter((m) => m.yAxis !== 'right').length, title).toBeGreaterThan(0);
+    }
+  });
+
+  it('reads each class from the figures of its own path', () => {
+    const { widgets } = build({ readiness: 'standby' });
+    const [instance, region, badWrite, tampering] = CLASSES.map((t) => metricsOf(widget(widgets, t)));
+    expect(instance).toEqual([
+      readiness('PrimaryRestorableLagSeconds'),
+      { ...drill('RtoSeconds', 'Maximum', DAY), yAxis: 'right' },
+    ]);
+    expect(region).toEqual([
+      readiness('StandbyReplicaLagSeconds'),
+      readiness('DrReplicatedBackupLagSeconds'),
+      {
+        namespace: 'AuthDbDr',
+        name: 'DrRegionDrillRtoSeconds',
+        dimensions: { Environment: 'dev', service: 'dr-region-drill' },
+        stat: 'Maximum',
+        period: DAY,
+        region: 'ap-northeast-1',
+        yAxis: 'right',
+      },
+    ]);
+    expect(badWrite).toEqual([
+      { namespace: 'AuthDbDr', name: 'RewindRecoveryGapSeconds', dimensions: REWIND, stat: 'Maximum', period: DAY },
+      {
+        namespace: 'AuthDbDr',
+        name: 'RewindRtoSeconds',
+        dimensions: REWIND,
+        stat: 'Maximum',
+        period: DAY,
+        yAxis: 'right',
+      },
+    ]);
+    expect(tampering).toEqual([
+      readiness('RecoveryPointAgeSeconds'),
+      { ...restore('RestoreRtoSeconds'), yAxis: 'right' },
+    ]);
+    expect(widget(widgets, CLASSES[3]!).properties.annotations?.horizontal).toContainEqual(
+      expect.objectContaining({ value: 26 * HOUR, label: 'recovery point alarm 26 h' }),
+    );
+  });
+
+  it('shows no standby lag where no standby is measured', () => {
+    const { widgets } = build({ readiness: 'no standby' });
+    expect(metricsOf(widget(widgets, CLASSES[1]!)).map((m) => m.name)).toEqual([
+      'DrReplicatedBackupLagSeconds',
+      'DrRegionDrillRtoSeconds',
+    ]);
+  });
+});
+
+function restore(name: string): MetricRef {
+  return {
+    namespace: 'AuthDbDr',
+    name,
+    dimensions: { Environment: 'dev', service: 'restore' },
+    stat: 'Maximum',
+    period: DAY,
+  };
+}

@@ -270,7 +270,7 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
       await expectNotAllowed(decide(cutover, 'states:DescribeExecution', execution(`authdb-dr-${env}-drill`)));
     });
 
-    it('can be invoked by the two restore state machines and by no other role of the stack', async () => {
+    it('can be invoked by the two restore state machines (and the rewind) and by no other role of the stack', async () => {
       const functions = role('RestoreStateMachineRole')
         .policies.flatMap((p) => p.policy.Statement)
         .flatMap((st) => [st.Resource ?? []].flat())
@@ -281,7 +281,9 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
         const decision = await decide(role(prefix), 'lambda:InvokeFunction', functions[0]!);
         if (decision.result === 'Allowed') callers.push(prefix);
       }
-      expect(callers.sort()).toEqual(['RestoreRollBackStateMachineRole', 'RestoreStateMachineRole']);
+      // Where a delayed replica exists, the rewind hands its promoted replica over to the same cutover.
+      const rewind = loadConfig(env).delayedReplica.enabled ? ['RewindStateMachineRole'] : [];
+      expect(callers.sort()).toEqual(['RestoreRollBackStateMachineRole', 'RestoreStateMachineRole', ...rewind].sort());
     });
   });
 

@@ -90,4 +90,64 @@ describe('rewind IAM guard (prod)', () => {
       await expectNotAllowed(decide(replay, action, action.endsWith('Group') ? replicaGroup : REPLICA));
     }
   });
+
+  describe('the handover to the restore cutover', () => {
+    const MODIFY = 'rds:ModifyDBInstance';
+    let cutover: RolePolicies;
+    let callers: string[] = [];
+    const execution = (machine: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${machine}:run-1`;
+
+    beforeAll(async () => {
+      const recovery = templateOf('prod', 'recovery');
+      const others = [
+        templateOf('prod', 'database'),
+        templateOf('prod', 'backup'),
+        { template: templateOf('prod', 'drRegion'), region: loadConfig('prod').drRegion },
+      ];
+      const where = { account: ACCOUNT, region: REGION };
+      cutover = rolePolicies(recovery, 'RestoreRestoreCutoverRole', where, others);
+      const cutoverFunction = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${Object.keys(
+        recovery.findResources('AWS::Lambda::Function'),
+      ).find((id) => id.startsWith('RestoreRestoreCutover'))!}`;
+      callers = [];
+      for (const id of Object.keys(recovery.findResources('AWS::IAM::Role'))) {
+        const prefix = id.slice(0, -8);
+        const role = rolePolicies(recovery, prefix, where, others);
+        const statements = role.policies.flatMap((p) => p.policy.Statement);
+        const resources = statements.flatMap((st) => [st.Resource ?? []].flat());
+        // The resolver names a function by its logical id; the simulator decides on that ARN.
+        const named = resources.find((r) => r.startsWith(cutoverFunction)) ?? cutoverFunction;
+        if ((await decide(role, 'lambda:InvokeFunction', named)).result === 'Allowed') callers.push(prefix);
+      }
+    });
+
+    it('lets only the restore and rewind state machines (and the restore roll-back) invoke the cutover', () => {
+      expect(callers.sort()).toEqual(
+        ['RestoreRollBackStateMachineRole', 'RestoreStateMachineRole', 'RewindStateMachineRole'].sort(),
+      );
+    });
+
+    it('lets the cutover role rename the delayed replica, of its own class, and read rewind executions', async () => {
+      const replicaClass = { 'rds:DatabaseClass': loadConfig('prod').delayedReplica.instanceClass };
+      await expectDecision(decide(cutover, MODIFY, REPLICA, replicaClass), 'Allowed');
+      await expectDecision(decide(cutover, 'states:DescribeExecution', execution('authdb-dr-prod-rewind')), 'Allowed');
+    });
+
+    it('keeps the rename-only guard on the delayed replica, and adds no other instance', async () => {
+      const attempts: Record<string, string>[] = [
+        { 'rds:DatabaseClass': 'db.x2g.16xlarge' },
+        { 'rds:ManageMasterUserPassword': 'true' },
+        { 'rds:StorageEncrypted': 'false' },
+      ];
+      for (const context of attempts) {
+        await expectDecision(decide(cutover, MODIFY, REPLICA, context), 'ExplicitlyDenied');
+      }
+      for (const action of ['rds:DeleteDBInstance', 'rds:RebootDBInstance', 'rds:PromoteReadReplica']) {
+        await expectNotAllowed(decide(cutover, action, REPLICA));
+      }
+      for (const other of [db('authdb-prod-delayed-g2'), db('drill-202611260455-1a2b3c4d')]) {
+        await expectNotAllowed(decide(cutover, MODIFY, other));
+      }
+    });
+  });
 });

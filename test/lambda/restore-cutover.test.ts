@@ -131,3 +131,91 @@ describe('restore cutover function', () => {
     );
   });
 });
+
+describe('restore cutover function, called by the rewind', () => {
+  const REWIND_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:authdb-dr-prod-rewind`;
+  const REWIND_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:authdb-dr-prod-rewind:bad-write-1`;
+  const REPLICA = 'authdb-prod-delayed';
+  const REWIND_INPUT = { incidentTime: '2026-11-26T05:30:00Z', cutover: { confirmSourceInstanceId: SOURCE } };
+  const withRewind = { ...config, rewind: { stateMachineArn: REWIND_MACHINE, targetInstanceId: REPLICA } };
+  const rewindPlan = (more: Record<string, unknown> = {}) =>
+    plan({ targetInstanceId: REPLICA, executionArn: REWIND_EXECUTION, ...more });
+  function rewindExecution(more: Record<string, unknown> = {}) {
+    execution({
+      executionArn: REWIND_EXECUTION,
+      stateMachineArn: REWIND_MACHINE,
+      input: JSON.stringify(REWIND_INPUT),
+      ...more,
+    });
+  }
+
+  beforeEach(() => {
+    fake.addInstance(REPLICA, {});
+    rewindExecution();
+  });
+
+  it('renames production aside, then the promoted replica (from its own configuration) into its name', async () => {
+    await expect(cutover({ action: 'rename-source', plan: rewindPlan() }, withRewind, deps())).resolves.toMatchObject({
+      from: SOURCE,
+      to: ASIDE,
+    });
+    await expect(cutover({ action: 'rename-target', plan: rewindPlan() }, withRewind, deps())).resolves.toMatchObject({
+      from: REPLICA,
+      to: SOURCE,
+    });
+    expect(fake.instances.has(REPLICA)).toBe(false);
+    expect(fake.instances.get(SOURCE)?.tags).toEqual([]);
+    expect(fake.instances.has(ASIDE)).toBe(true);
+  });
+
+  it('refuses a rewind where no rewind state machine is configured', async () => {
+    await expect(cutover({ action: 'rename-source', plan: rewindPlan() }, config, deps())).rejects.toThrow(
+      /not an execution of .*authdb-dr-prod-restore$/,
+    );
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it.each([
+    ['asked for no cutover', { incidentTime: REWIND_INPUT.incidentTime }, /asked for no cutover/],
+    ['has an input that is not a rewind input', 'not json', /its input is not a rewind input/],
+    [
+      'confirmed another instance',
+      { ...REWIND_INPUT, cutover: { confirmSourceInstanceId: 'authdb-staging' } },
+      /its cutover confirms "authdb-staging", not authdb-prod/,
+    ],
+  ])('refuses a rewind execution that %s, renaming nothing', async (_, input, message) => {
+    rewindExecution({ input: typeof input === 'string' ? input : JSON.stringify(input) });
+    await expect(cutover({ action: 'rename-source', plan: rewindPlan() }, withRewind, deps())).rejects.toThrow(message);
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('refuses a rewind plan naming another target than the configured replica', async () => {
+    const error = await cutover(
+      { action: 'rename-target', plan: rewindPlan({ targetInstanceId: `${SOURCE}-restored-1` }) },
+      withRewind,
+      deps(),
+    ).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'NotCalledByRestore', message: expect.stringMatching(/the execution allows/) });
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('rolls back an aborted rewind; the promoted replica holding the name counts as the restored one', async () => {
+    rewindExecution({ status: 'ABORTED' });
+    const event = { action: 'roll-back-ended', executionArn: REWIND_EXECUTION };
+    // Cut over completely before the abort: the replica holds the name, production is aside.
+    fake.instances.delete(SOURCE);
+    fake.instances.delete(REPLICA);
+    fake.addInstance(SOURCE, {});
+    fake.addInstance(ASIDE, {});
+    await expect(cutover(event, withRewind, deps())).resolves.toMatchObject({ holder: 'restored', alreadyDone: true });
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it('has nothing to roll back for an ended rewind that asked for no cutover', async () => {
+    rewindExecution({ status: 'TIMED_OUT', input: JSON.stringify({ incidentTime: REWIND_INPUT.incidentTime }) });
+    await expect(
+      cutover({ action: 'roll-back-ended', executionArn: REWIND_EXECUTION }, withRewind, deps()),
+    ).resolves.toMatchObject({ alreadyDone: true, from: SOURCE, to: SOURCE });
+    expect(fake.mutations()).toEqual([]);
+  });
+});

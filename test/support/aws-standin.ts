@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
  * A local stand-in for the parts of Step Functions, RDS and AWS Backup the operator CLI calls, over HTTP, so the
  * built CLI runs as operators run it (a child process, the real SDK, AWS_ENDPOINT_URL pointing here). Step Functions
  * speaks JSON 1.0 (X-Amz-Target), RDS awsQuery (form body, XML answers), AWS Backup REST-JSON; the service and
- * region come from the SigV4 credential scope. Read-only calls plus StartExecution; anything else answers 400 so a
- * test notices a call it did not expect.
+ * region come from the SigV4 credential scope; CloudWatch GetMetricData speaks JSON 1.0 too. Read-only calls plus
+ * StartExecution; anything else answers 400 so a test notices a call it did not expect.
  */
 
 export interface StandinExecution {
@@ -71,6 +71,16 @@ export interface StandinState {
   sfnFailure?: { afterCalls: number; code: string; status: number };
   /** Template of executions StartExecution creates. */
   started?: Omit<StandinExecution, 'name' | 'stateMachine' | 'region' | 'account' | 'startDate'>;
+  /** CloudWatch datapoints GetMetricData answers from (per region, metric and exact dimensions). */
+  metrics?: StandinMetric[];
+}
+
+export interface StandinMetric {
+  region: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  points: { at: Date; value: number }[];
 }
 
 const epoch = (date: Date) => date.getTime() / 1000;
@@ -125,6 +135,7 @@ export class AwsStandin {
     if (service === 'states') return this.sfn(region, String(req.headers['x-amz-target'] ?? ''), body, res);
     if (service === 'rds') return this.rds(region, new URLSearchParams(body), res);
     if (service === 'backup') return this.backup(region, req.method ?? 'GET', req.url ?? '/', res);
+    if (service === 'monitoring') return this.cloudwatch(region, String(req.headers['x-amz-target'] ?? ''), body, res);
     return res.writeHead(400).end(`unknown service ${service}`);
   }
 
@@ -315,6 +326,54 @@ export class AwsStandin {
       default:
         return fault('InvalidAction', `stand-in does not serve ${action}`);
     }
+  }
+
+  // ---- CloudWatch (JSON 1.0): GetMetricData, newest first, points inside [StartTime, EndTime)
+  private cloudwatch(region: string, target: string, body: string, res: ServerResponse): unknown {
+    const action = target.replace('GraniteServiceVersion20100801.', '');
+    const params = JSON.parse(body || '{}') as {
+      StartTime?: number;
+      EndTime?: number;
+      MetricDataQueries?: {
+        Id: string;
+        MetricStat: {
+          Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
+        };
+      }[];
+    };
+    this.calls.push({ service: 'monitoring', region, action, params });
+    const json = (status: number, value: unknown, type?: string) =>
+      res
+        .writeHead(status, {
+          'content-type': 'application/x-amz-json-1.0',
+          ...(type ? { 'x-amzn-errortype': type } : {}),
+        })
+        .end(JSON.stringify(value));
+    if (action !== 'GetMetricData') return json(400, { message: `stand-in does not serve ${action}` }, 'InvalidAction');
+    const from = (params.StartTime ?? 0) * 1000;
+    const to = (params.EndTime ?? Number.MAX_SAFE_INTEGER / 1000) * 1000;
+    const results = (params.MetricDataQueries ?? []).map((q) => {
+      const m = q.MetricStat.Metric;
+      const wanted = Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+      const metric = (this.state.metrics ?? []).find(
+        (x) =>
+          x.region === region &&
+          x.namespace === m.Namespace &&
+          x.metricName === m.MetricName &&
+          JSON.stringify(Object.entries(x.dimensions).sort()) === JSON.stringify(Object.entries(wanted).sort()),
+      );
+      const points = (metric?.points ?? [])
+        .filter((p) => p.at.getTime() >= from && p.at.getTime() < to)
+        .sort((a, b) => b.at.getTime() - a.at.getTime());
+      return {
+        Id: q.Id,
+        Label: m.MetricName,
+        StatusCode: 'Complete',
+        Timestamps: points.map((p) => epoch(p.at)),
+        Values: points.map((p) => p.value),
+      };
+    });
+    return json(200, { MetricDataResults: results, Messages: [] });
   }
 
   // ---- AWS Backup (REST-JSON)

@@ -1,15 +1,20 @@
 import {
+  DBInstanceNotFoundFault,
   DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
   ModifyDBParameterGroupCommand,
   PromoteReadReplicaCommand,
   RDSClient,
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { instanceStatus } from '../../lambda/instance-status/instance-status.js';
+import { cutover } from '../../lambda/restore-cutover/cutover.js';
 import { type ControlConfig, control } from '../../lambda/rewind-control/control.js';
 import { type ReplayConfig, replayAction } from '../../lambda/rewind-replay/actions.js';
 import type { ReplaySession } from '../../lambda/rewind-replay/replay.js';
@@ -18,12 +23,13 @@ import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { templateOf } from '../support/app.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
-import { definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
+import { ACCOUNT, definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
 
 const config = loadConfig('prod');
 const REPLICA = 'authdb-prod-delayed';
 const GROUP = 'authdb-prod-delayed-params';
 const MACHINE = 'authdb-dr-prod-rewind';
+const PRODUCTION = 'authdb-prod';
 
 /**
  * The delayed replica as the replay-control role sees it. The SQL itself runs against a real primary and standby in
@@ -72,6 +78,7 @@ class FakeReplica {
 }
 
 const rdsMock = mockClient(RDSClient);
+const sfnMock = mockClient(SFNClient);
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 let pgServer: PostgresServer;
@@ -80,6 +87,13 @@ let runs = 0;
 let replica: FakeReplica;
 /** Describe answers in order, the last one repeating. */
 let describes: { status: string; replica: boolean; applyStatus: string }[];
+/**
+ * Which instance holds which name (the cutover renames them): `replica` is the delayed replica, `original` the
+ * production instance. A name is free while a rename away from it is applied.
+ */
+let names: Map<string, 'replica' | 'original'>;
+/** Renames of these identifiers fail (the call is refused, nothing renamed). */
+let refusedRenames: Set<string>;
 
 const SCHEMA = (createdAt: string) => `
   CREATE TABLE users (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
@@ -97,6 +111,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pgServer?.stop();
   rdsMock.restore();
+  sfnMock.restore();
   s3Mock.restore();
   snsMock.restore();
 });
@@ -133,12 +148,39 @@ beforeEach(async () => {
     ];
     return {};
   });
-  rdsMock.on(DescribeDBInstancesCommand).callsFake(() => {
+  names = new Map([
+    [REPLICA, 'replica'],
+    [PRODUCTION, 'original'],
+  ]);
+  refusedRenames = new Set();
+  rdsMock.on(ModifyDBInstanceCommand).callsFake((input) => {
+    const holder = names.get(input.DBInstanceIdentifier);
+    if (!holder)
+      throw new DBInstanceNotFoundFault({ message: `${input.DBInstanceIdentifier} not found`, $metadata: {} });
+    if (names.has(input.NewDBInstanceIdentifier)) {
+      throw Object.assign(new Error(`${input.NewDBInstanceIdentifier} exists`), {
+        name: 'DBInstanceAlreadyExistsFault',
+      });
+    }
+    if (refusedRenames.has(input.DBInstanceIdentifier)) {
+      throw Object.assign(new Error('The rename was refused'), { name: 'InvalidDBInstanceState' });
+    }
+    names.delete(input.DBInstanceIdentifier);
+    names.set(input.NewDBInstanceIdentifier, holder);
+    return {};
+  });
+  rdsMock.on(DescribeDBInstancesCommand).callsFake((input) => {
+    const holder = names.get(input.DBInstanceIdentifier);
+    if (!holder)
+      throw new DBInstanceNotFoundFault({ message: `${input.DBInstanceIdentifier} not found`, $metadata: {} });
+    if (holder === 'original') {
+      return { DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: 'available' }] };
+    }
     const d = describes.length > 1 ? describes.shift()! : describes[0]!;
     return {
       DBInstances: [
         {
-          DBInstanceIdentifier: REPLICA,
+          DBInstanceIdentifier: input.DBInstanceIdentifier,
           DBInstanceStatus: d.status,
           ...(d.replica ? { ReadReplicaSourceDBInstanceIdentifier: 'authdb-prod' } : {}),
           DBParameterGroups: [{ DBParameterGroupName: GROUP, ParameterApplyStatus: d.applyStatus }],
@@ -163,6 +205,17 @@ beforeEach(async () => {
 async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {}): Promise<ExecutionResult> {
   const rds = new RDSClient({ region: REGION });
   const now = () => new Date();
+  const executionName = `rewind-test-${++runs}`;
+  const startTime = new Date().toISOString();
+  // The cutover function reads its caller from Step Functions: this execution, running, with this input.
+  sfnMock.reset();
+  sfnMock.on(DescribeExecutionCommand).resolves({
+    executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:${executionName}`,
+    stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`,
+    status: 'RUNNING',
+    input: JSON.stringify(input),
+    startDate: new Date(startTime),
+  });
   const controlConfig: ControlConfig = {
     environment: 'prod',
     replicaInstanceId: REPLICA,
@@ -171,7 +224,7 @@ async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {})
     rebootTimeoutSeconds: 1800,
     replayTimeoutSeconds: 1800,
     promoteTimeoutSeconds: 1800,
-    restoreStateMachine: 'authdb-dr-prod-restore',
+    productionInstanceId: PRODUCTION,
     ...overrides,
   };
   const replayConfig: ReplayConfig = {
@@ -189,8 +242,7 @@ async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {})
     topicArn: 'arn:aws:sns:ap-northeast-2:111111111111:alerts',
     rtoTargetSeconds: 900,
     marginSeconds: 300,
-    productionInstanceId: 'authdb-prod',
-    restoreStateMachine: 'authdb-dr-prod-restore',
+    productionInstanceId: PRODUCTION,
   };
   const ctl = (e: unknown) => control(e, controlConfig, { rds, now });
   const rep = (e: unknown) =>
@@ -205,9 +257,23 @@ async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {})
       metrics: { addMetric: () => {}, publishStoredMetrics: () => {} },
       now,
     });
+  const cut = (e: unknown) =>
+    cutover(
+      e,
+      {
+        sourceInstanceId: PRODUCTION,
+        stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:authdb-dr-prod-restore`,
+        rewind: {
+          stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`,
+          targetInstanceId: REPLICA,
+        },
+      },
+      { rds, sfn: new SFNClient({ region: REGION }), now },
+    );
+  const status = (e: unknown) => instanceStatus(e, { rds, now });
   return runExecution(definition, input, {
-    executionName: `rewind-test-${++runs}`,
-    startTime: new Date().toISOString(),
+    executionName,
+    startTime,
     stateMachineName: MACHINE,
     handlers: {
       Plan: ctl,
@@ -224,6 +290,11 @@ async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {})
       Verify: rep,
       Report: report,
       ReportFailure: report,
+      RenameProductionAside: cut,
+      ProductionAsideStatus: status,
+      RenameReplicaIntoProduction: cut,
+      ProductionNameStatus: status,
+      RollBackProductionName: cut,
     },
   });
 }
@@ -239,7 +310,7 @@ const calls = (command: Parameters<typeof rdsMock.commandCalls>[0]) =>
   rdsMock.commandCalls(command).map((c) => c.args[0].input);
 
 describe('rewind workflow (synthesized definition, real handlers, mocked RDS, real PostgreSQL for verification)', () => {
-  it('freezes, sets the recovery target, reboots, promotes, verifies and reports; no cutover unless asked', async () => {
+  it('freezes, sets the recovery target, reboots, promotes, verifies and reports', async () => {
     const result = await runRewind({ incidentTime });
     expect(result.cause).toBeUndefined();
     expect(result.error).toBeUndefined();
@@ -273,7 +344,7 @@ describe('rewind workflow (synthesized definition, real handlers, mocked RDS, re
       promotedInstanceId: REPLICA,
       recoveryPoint: replica.beforeTarget,
     });
-    expect(output.next).toContain(`--target ${REPLICA}`);
+    expect(output.next).toContain(`Point applications at ${REPLICA}`);
     const r = savedReport();
     expect(r).toMatchObject({
       outcome: 'succeeded',
@@ -336,13 +407,64 @@ describe('rewind workflow (synthesized definition, real handlers, mocked RDS, re
     expect(savedReport()).toMatchObject({ outcome: 'failed', promotedInstanceId: REPLICA });
   });
 
-  it('refuses a confirmed cutover before anything changes (the handover to the restore cutover remains)', async () => {
-    const result = await runRewind({ incidentTime, cutover: { confirmSourceInstanceId: 'authdb-prod' } });
+  it('cutover declined: without a confirmation nothing is renamed and production keeps its name', async () => {
+    const result = await runRewind({ incidentTime });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).not.toContain('RenameProductionAside');
+    expect(calls(ModifyDBInstanceCommand)).toEqual([]);
+    expect(Object.fromEntries(names)).toEqual({ [REPLICA]: 'replica', [PRODUCTION]: 'original' });
+    expect(savedReport()).toMatchObject({ cutover: { requested: false, completed: false, productionRenamedTo: null } });
+    expect(String((result.output as { next: string }).next)).toContain('production was not cut over');
+  });
+
+  it('refuses a cutover confirming another instance than production, before anything changes', async () => {
+    const result = await runRewind({ incidentTime, cutover: { confirmSourceInstanceId: 'authdb-staging' } });
     expect(result.status).toBe('FAILED');
-    expect(result.error).toBe('CutoverNotAvailable');
-    expect(result.cause).toContain('authdb-dr-prod-restore');
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toContain(
+      'cutover.confirmSourceInstanceId = "authdb-staging"; allowed: authdb-prod (the production instance',
+    );
     expect(replica.paused).toBe(false);
     expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('cutover confirmed: after verification production goes aside and the promoted replica takes its name', async () => {
+    const result = await runRewind({ incidentTime, cutover: { confirmSourceInstanceId: PRODUCTION } });
+    expect(result.cause).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    const order = ['Promote', 'Verify', 'RenameProductionAside', 'RenameReplicaIntoProduction', 'Report'];
+    expect(result.states.filter((s) => order.includes(s))).toEqual(order);
+    // Names converge: the promoted replica holds the production name, production waits under its pre-restore name.
+    const aside = [...names.keys()].find((n) => n.startsWith(`${PRODUCTION}-pre-restore-`));
+    expect(aside).toMatch(/^authdb-prod-pre-restore-\d{12}$/);
+    expect(Object.fromEntries(names)).toEqual({ [PRODUCTION]: 'replica', [aside!]: 'original' });
+    expect(calls(ModifyDBInstanceCommand)).toEqual([
+      { DBInstanceIdentifier: PRODUCTION, NewDBInstanceIdentifier: aside, ApplyImmediately: true },
+      { DBInstanceIdentifier: REPLICA, NewDBInstanceIdentifier: PRODUCTION, ApplyImmediately: true },
+    ]);
+    const r = savedReport();
+    expect(r).toMatchObject({
+      outcome: 'succeeded',
+      recoveryPoint: replica.beforeTarget,
+      cutover: { requested: true, completed: true, productionRenamedTo: aside, rolledBack: null },
+    });
+    expect((r.rto as Record<string, number>).cutoverSeconds).toBeGreaterThanOrEqual(0);
+    expect(String(r.next)).toContain(`${PRODUCTION} is now the promoted replica`);
+  });
+
+  it('a failed cutover rolls back: production gets its name back and the rewind fails, saying so', async () => {
+    refusedRenames.add(REPLICA);
+    const result = await runRewind({ incidentTime, cutover: { confirmSourceInstanceId: PRODUCTION } });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidDBInstanceState');
+    expect(result.states).toContain('RollBackProductionName');
+    expect(Object.fromEntries(names)).toEqual({ [REPLICA]: 'replica', [PRODUCTION]: 'original' });
+    const r = savedReport();
+    expect(r).toMatchObject({
+      outcome: 'failed',
+      cutover: { requested: true, completed: false, rolledBack: { holder: 'original' } },
+    });
+    expect(String(r.next)).toContain(`The cutover was rolled back: ${PRODUCTION} is held by the original instance`);
   });
 
   it('refuses a zone-less incident time, naming the field', async () => {

@@ -1,0 +1,172 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { Command } from 'commander';
+import { type RewindInput, rewindInputSchema } from '../../lib/rewind-input.js';
+import { executionArnOf, findExecution, observe, reattachCommand } from '../aws.js';
+import {
+  type CliDeps,
+  checkExecutionName,
+  type Environment,
+  EXIT,
+  type ExitCode,
+  invalidInput,
+  parseExecutionArn,
+  print,
+  resolveEnvironment,
+  UsageError,
+} from '../context.js';
+import { envOption, intervalOption } from '../options.js';
+import { normalizeTime } from '../time.js';
+import { printStatus } from './status.js';
+import { watchExecution } from './watch.js';
+
+const FLAGS = { incidentTime: '--incident-time', cutover: '--confirm-cutover', dryRun: '--dry-run' };
+
+interface RewindFlags {
+  env: string;
+  incidentTime: string;
+  confirmCutover?: string;
+  dryRun?: boolean;
+  name?: string;
+  watch?: boolean;
+  interval: number;
+}
+
+/** The environment's rewind, or bad input naming the path to take where there is no delayed replica. */
+function rewindEnvironment(deps: CliDeps, name: string): Environment {
+  const env = resolveEnvironment(deps, name);
+  if (!env.config.delayedReplica.enabled) {
+    throw new UsageError(
+      `Environment ${name} has no delayed replica (delayedReplica.enabled is false), so no rewind workflow; ` +
+        `use the point-in-time restore: npx authdb-dr restore start --env ${name} --source ${env.sourceInstanceId} ` +
+        `--time <before the incident> --target ${env.sourceInstanceId}-restored-<n>`,
+    );
+  }
+  return env;
+}
+
+/**
+ * The rewind input from flags, validated with the workflow's own schema and against the environment: the
+ * confirmation must name its production instance, and T must be in the past and younger than the replica's delay
+ * (older than that the replica has replayed it, and the workflow would refuse). Every problem in one error.
+ */
+export function rewindInputFromFlags(env: Environment, flags: RewindFlags, now: Date): RewindInput {
+  const input: Record<string, unknown> = { incidentTime: normalizeTime(flags.incidentTime) ?? flags.incidentTime };
+  if (flags.dryRun) input.dryRun = true;
+  if (flags.confirmCutover !== undefined) input.cutover = { confirmSourceInstanceId: flags.confirmCutover };
+  const result = rewindInputSchema.safeParse(input);
+  const extra: string[] = [];
+  if (flags.confirmCutover !== undefined && flags.confirmCutover !== env.sourceInstanceId) {
+    extra.push(
+      `cutover.confirmSourceInstanceId = ${JSON.stringify(flags.confirmCutover)}; allowed: ${env.sourceInstanceId} ` +
+        `(the production instance of ${env.name}) [--confirm-cutover]`,
+    );
+  }
+  if (result.success) {
+    const t = Date.parse(result.data.incidentTime);
+    const delayMinutes = env.config.delayedReplica.applyDelayMinutes;
+    if (t > now.getTime()) {
+      extra.push(`incidentTime = ${JSON.stringify(input.incidentTime)}; allowed: a time in the past [--incident-time]`);
+    } else if (t < now.getTime() - delayMinutes * 60_000) {
+      extra.push(
+        `incidentTime = ${JSON.stringify(input.incidentTime)}; allowed: within the last ${delayMinutes} minutes ` +
+          `(delayedReplica.applyDelayMinutes of ${env.name}): the delayed replica has replayed anything older. Use ` +
+          `the point-in-time restore: npx authdb-dr restore start --env ${env.name} --source ${env.sourceInstanceId} ` +
+          `--time <before ${input.incidentTime}> --target ${env.sourceInstanceId}-restored-<n> [--incident-time]`,
+      );
+    }
+  }
+  if (!result.success || extra.length > 0) {
+    throw invalidInput('rewind input', input, result.success ? [] : result.error.issues, FLAGS, extra);
+  }
+  return result.data;
+}
+
+/**
+ * Starts the rewind. `--dry-run` starts the workflow's read-only dry run (it reads the replica's replay position and
+ * changes nothing) and waits for it: what it would do, the expected R and the expected time.
+ */
+async function startRewind(deps: CliDeps, env: Environment, flags: RewindFlags): Promise<ExitCode> {
+  const input = rewindInputFromFlags(env, flags, deps.now());
+  const stateMachineArn = env.stateMachineArn('rewind');
+  const name = checkExecutionName(flags.name);
+  const started = await observe(
+    env,
+    `start ${stateMachineArn}`,
+    () => deps.sfn(env.region).send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name })),
+    `npx authdb-dr executions --env ${env.name}`,
+  );
+  const execution = parseExecutionArn(env, started.executionArn!);
+  print(deps, execution.arn);
+  if (input.cutover) {
+    deps.err(`Cutover confirmed: once verified, the rewound replica takes the name ${env.sourceInstanceId}.\n`);
+  }
+  if (!flags.watch && !input.dryRun) {
+    deps.err(`Follow it with: ${reattachCommand(env, execution)}\n`);
+    return EXIT.ok;
+  }
+  return watchExecution(deps, env, execution, flags.interval);
+}
+
+/** An execution of the rewind state machine, by name or ARN. */
+async function rewindExecution(deps: CliDeps, env: Environment, text: string) {
+  if (text.startsWith('arn:')) return findExecution(deps, env, text);
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(text)) {
+    throw new UsageError(`execution = ${JSON.stringify(text)}; allowed: a rewind execution name or ARN`);
+  }
+  return executionArnOf(env, 'rewind', text);
+}
+
+export function registerRewind(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
+  const rewind = program
+    .command('rewind')
+    .description('the rewind workflow for bad writes (authdb-dr-<env>-rewind): the delayed replica, to just before T');
+  const start = rewind
+    .command('start')
+    .description(
+      'rewind the delayed replica to just before the incident time T, promote and verify it (and, with ' +
+        '--confirm-cutover, give it the production name through the guarded cutover)',
+    )
+    .requiredOption(
+      '--incident-time <time>',
+      'T, when the bad write started, with a zone: ISO 8601 or psql form ("2026-11-26 02:55:00+09"); nothing ' +
+        'committed at or after T survives',
+    )
+    .option('--confirm-cutover <production-id>', 'cut over after verification: repeat the production instance id')
+    .option(
+      '--dry-run',
+      'run the read-only dry run and print what the rewind would do, the expected recovery point R and time',
+    )
+    .option('--name <name>', 'execution name (default: generated by Step Functions)')
+    .option('--watch', 'after starting, watch the execution until it ends');
+  envOption(start, deps);
+  intervalOption(start).action((flags: RewindFlags) =>
+    done((async () => startRewind(deps, rewindEnvironment(deps, flags.env), flags))()),
+  );
+
+  const status = rewind
+    .command('status')
+    .description('show a rewind execution: status, elapsed vs RTO, R against T, the cutover, what to do next')
+    .argument('<execution>', 'rewind execution name or ARN');
+  envOption(status, deps).action((text: string, flags: { env: string }) =>
+    done(
+      (async () => {
+        const env = rewindEnvironment(deps, flags.env);
+        return printStatus(deps, env, await rewindExecution(deps, env, text));
+      })(),
+    ),
+  );
+
+  const watch = rewind
+    .command('watch')
+    .description('follow a rewind execution until it ends, then print what it produced')
+    .argument('<execution>', 'rewind execution name or ARN');
+  envOption(watch, deps);
+  intervalOption(watch).action((text: string, flags: { env: string; interval: number }) =>
+    done(
+      (async () => {
+        const env = rewindEnvironment(deps, flags.env);
+        return watchExecution(deps, env, await rewindExecution(deps, env, text), flags.interval);
+      })(),
+    ),
+  );
+}

@@ -1,0 +1,204 @@
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { DelayedReplica } from './delayed-replica.js';
+import type { LambdaFunction } from './lambda-function.js';
+import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
+import { rollBackTask } from './restore-workflow.js';
+import { invoke, recordError } from './workflow-parts.js';
+
+/** How long one rename may take before the handover gives up and rolls back (as the restore's cutover). */
+export const REWIND_RENAME_WAIT = Duration.minutes(30);
+
+export interface RewindCutoverProps {
+  readonly environment: string;
+  /** The restore workflow's cutover function: the only one whose role may rename production (rename only). */
+  readonly cutover: LambdaFunction;
+  /** The restore's roll-back machine, started for rewind executions that end with no Catch (aborted, timed out). */
+  readonly rollBackStateMachine: sfn.IStateMachine;
+  /** Looks at an instance by name (the drill's instance-status function). */
+  readonly statusFunction: LambdaFunction;
+  readonly replica: DelayedReplica;
+  /** The rewind state machine's fixed name: the cutover function accepts its executions as callers. */
+  readonly rewindStateMachineName: string;
+  readonly poll: Duration;
+}
+
+/**
+ * The handover of a promoted, verified delayed replica to the restore's guarded cutover: production is renamed
+ * aside (`<id>-pre-restore-<stamp>`), then the replica takes the production name, by the same function and the same
+ * rename-only role as a restore's cutover. That function accepts this rewind state machine as a second caller (it
+ * reads the calling execution itself), and takes the replica's name from its own configuration. Every failure after
+ * the first rename rolls back until an instance holds the production name.
+ */
+export class RewindCutover extends Construct {
+  readonly rewindStateMachineArn: string;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: RewindCutoverProps,
+  ) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.rewindStateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: props.rewindStateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.rewindStateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const cutover = props.cutover;
+    cutover.function.addEnvironment('REWIND_STATE_MACHINE_ARN', this.rewindStateMachineArn);
+    cutover.function.addEnvironment('REWIND_TARGET_INSTANCE_ID', props.replica.instanceIdentifier);
+    cutover.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CheckTheCallingRewindExecution',
+        actions: ['states:DescribeExecution'],
+        resources: [executions],
+      }),
+    );
+    // The rename-only denies of the cutover role hold for this grant too (they apply to every resource).
+    cutover.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RenameThePromotedDelayedReplica',
+        actions: ['rds:ModifyDBInstance'],
+        resources: [props.replica.instance.instanceArn],
+      }),
+    );
+    const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+    acknowledgeWildcard(
+      cutover.role,
+      `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:${props.rewindStateMachineName}:*`,
+      "Executions of the rewind state machine (generated names): the cutover reads its caller's, read-only.",
+    );
+
+    // A Catch cannot see an aborted or timed-out rewind: the restore's roll-back machine runs for those too.
+    const eventsRole = new iam.Role(this, 'EventsRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: `authdb-dr ${props.environment}: starts the cutover roll-back of an aborted rewind`,
+    });
+    acknowledgeInlinePolicy(eventsRole);
+    new events.Rule(this, 'RollBackAfterAbnormalEnd', {
+      description: `authdb-dr ${props.environment}: roll back the cutover of a rewind that was aborted or timed out`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [this.rewindStateMachineArn] },
+      },
+      targets: [new eventsTargets.SfnStateMachine(props.rollBackStateMachine, { retryAttempts: 8, role: eventsRole })],
+    });
+  }
+
+  /**
+   * The states: rename production aside, wait until it is available under that name, rename the replica into the
+   * production name, wait until an available instance holds it; then `done`. Any failure rolls back, then `failed`.
+   * Results go under `$.steps` (renameSource, renameTarget, cutOver, rollBack) for the report.
+   */
+  chain(done: sfn.IChainable, failed: sfn.IChainable): sfn.IChainable {
+    const { cutover, statusFunction, poll } = this.props;
+    const status = (id: string, instanceId: string, since: string) =>
+      invoke(
+        this,
+        id,
+        statusFunction,
+        {
+          'instanceId.$': instanceId,
+          'since.$': since,
+          maxWaitSeconds: REWIND_RENAME_WAIT.toSeconds(),
+          missingIsPending: true,
+        },
+        '$.renameStatus',
+      );
+
+    const rollBack = rollBackTask(this, 'RollBackProductionName', cutover, { action: 'roll-back', 'plan.$': '$.plan' });
+    rollBack.addCatch(
+      new sfn.Pass(this, 'RewindRollBackFailed', {
+        parameters: {
+          Error: 'RollBackFailed',
+          'Cause.$':
+            "States.Format('The production name may be free: {} (after {})', $.rollBackError.Cause, $.error.Cause)",
+        },
+        resultPath: '$.error',
+      }).next(failed),
+      { resultPath: '$.rollBackError' },
+    );
+    rollBack.next(
+      new sfn.Pass(this, 'RecordRollBack', {
+        parameters: { 'holder.$': '$.rollBack.holder', 'at.$': '$.rollBack.at' },
+        resultPath: '$.steps.rollBack',
+      }).next(failed),
+    );
+    const waitLoop = (name: string, check: sfn.TaskStateBase, next: sfn.IChainable, what: string) => {
+      const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.duration(poll) });
+      check.addCatch(rollBack, { resultPath: '$.error' });
+      wait.next(check).next(
+        new sfn.Choice(this, `${name}?`)
+          .when(sfn.Condition.booleanEquals('$.renameStatus.available', true), next)
+          .when(
+            sfn.Condition.or(
+              sfn.Condition.booleanEquals('$.renameStatus.failed', true),
+              sfn.Condition.booleanEquals('$.renameStatus.timedOut', true),
+            ),
+            recordError(
+              this,
+              `${name}Failed`,
+              'CutoverFailed',
+              `States.Format('${what}: {} is {}', $.renameStatus.instanceId, $.renameStatus.status)`,
+            ).next(rollBack),
+          )
+          .otherwise(wait),
+      );
+      return wait;
+    };
+
+    const cutOver = new sfn.Pass(this, 'RecordCutOver', {
+      parameters: { 'at.$': '$.renameStatus.checkedAt', 'holder.$': '$.plan.targetInstanceId' },
+      resultPath: '$.steps.cutOver',
+    }).next(done);
+    const nameHeld = waitLoop(
+      'ProductionNameHeld',
+      status('ProductionNameStatus', '$.plan.sourceInstanceId', '$.steps.renameTarget.at'),
+      cutOver,
+      'renaming the promoted replica into the production name',
+    );
+    const renameTarget = invoke(
+      this,
+      'RenameReplicaIntoProduction',
+      cutover,
+      { action: 'rename-target', 'plan.$': '$.plan' },
+      '$.steps.renameTarget',
+    );
+    // Production's rename away may not have settled yet: the function says TargetInUse until the name is free.
+    renameTarget.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
+    renameTarget.addCatch(rollBack, { resultPath: '$.error' });
+    renameTarget.next(nameHeld);
+    const aside = waitLoop(
+      'ProductionAside',
+      status('ProductionAsideStatus', '$.plan.preRestoreInstanceId', '$.steps.renameSource.at'),
+      renameTarget,
+      'renaming production aside',
+    );
+    const renameSource = invoke(
+      this,
+      'RenameProductionAside',
+      cutover,
+      { action: 'rename-source', 'plan.$': '$.plan' },
+      '$.steps.renameSource',
+    );
+    // Its own failure too: the rename may have been applied even when the call reports an error.
+    renameSource.addCatch(rollBack, { resultPath: '$.error' });
+    renameSource.next(aside);
+    return renameSource;
+  }
+}
