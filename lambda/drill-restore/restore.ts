@@ -80,7 +80,12 @@ export async function requestDrillRestore(
   return { instanceId: plan.scratchInstanceId, requestedAt, restoreTime, alreadyRequested: false };
 }
 
-function alreadyRequested(instance: DBInstance, plan: DrillPlan, restoreTime: string | undefined): RestoreRequest {
+/** The instance a retried task finds: only its own (tagged with this execution) counts as already requested. */
+export function alreadyRequested(
+  instance: DBInstance,
+  plan: Pick<DrillPlan, 'scratchInstanceId' | 'executionArn' | 'startedAt'>,
+  restoreTime: string | undefined,
+): RestoreRequest {
   if (tagValue(instance, TAG_EXECUTION) !== plan.executionArn || tagValue(instance, TAG_PURPOSE) !== PURPOSE_DRILL) {
     throw new WorkflowError(
       'ScratchInstanceNotOwned',
