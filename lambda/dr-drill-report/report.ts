@@ -44,7 +44,8 @@ const stateSchema = z
         primary: primaryCheck,
       })
       .loose(),
-    sourceCounts: z.object({ countedAt: z.string() }).loose().nullable().optional(),
+    /** Exists only when the primary was counted at C. */
+    sourceCounts: z.object({ countedAt: z.string() }).loose().optional(),
     /** CountSource's error, when the primary answered DescribeDBInstances but could not be counted. */
     primaryError: z.object({ Error: z.string(), Cause: z.string() }).optional(),
   })
@@ -62,7 +63,7 @@ export function buildDrReport(state: State, config: ReportConfig, now: Date): Dr
     : state.primaryError
       ? `The primary answered in ${plan.primary.region} but could not be counted: ${state.primaryError.Error}: ${state.primaryError.Cause}`
       : undefined;
-  const exact = state.sourceCounts != null;
+  const exact = state.sourceCounts?.countedAt !== undefined;
   return {
     ...base,
     kind: 'dr-region-drill',

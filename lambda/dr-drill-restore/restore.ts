@@ -24,11 +24,10 @@ const eventSchema = z.object({
       startedAt: z.string(),
     })
     .loose(),
-  /** Present when the primary was counted at C: the restore goes to C. Null: the latest restorable time. */
+  /** Present when the primary was counted at C: the restore goes to C. Absent: the latest restorable time. */
   sourceCounts: z
     .object({ countedAt: z.iso.datetime({ offset: true }) })
     .loose()
-    .nullable()
     .optional(),
 });
 

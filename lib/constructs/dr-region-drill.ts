@@ -32,7 +32,6 @@ import {
   invoke as invokeLambda,
   planningTask,
   recordError,
-  setNull,
   workflowFunctions,
   workflowStateMachine,
 } from './workflow-parts.js';
@@ -491,20 +490,7 @@ export class DrRegionDrill extends Construct {
       return task;
     };
 
-    const verify = catchAll(
-      invoke(
-        'Verify',
-        f.verifier,
-        {
-          action: 'verify',
-          'plan.$': '$.plan',
-          'scratch.$': '$.scratch',
-          'restore.$': '$.restore',
-          'sourceCounts.$': '$.sourceCounts',
-        },
-        '$.verification',
-      ),
-    );
+    const verify = catchAll(invoke('Verify', f.verifier, undefined, '$.verification'));
     verify.next(
       new sfn.Choice(this, 'Verified?')
         .when(sfn.Condition.booleanEquals('$.verification.ok', true), cleanup)
@@ -549,9 +535,7 @@ export class DrRegionDrill extends Construct {
         .otherwise(waitForScratch),
     );
 
-    const requestRestore = catchAll(
-      invoke('RequestRestore', f.restore, { 'plan.$': '$.plan', 'sourceCounts.$': '$.sourceCounts' }, '$.restore'),
-    );
+    const requestRestore = catchAll(invoke('RequestRestore', f.restore, undefined, '$.restore'));
     requestRestore.next(waitForScratch);
 
     // C is restorable in this region once the replicated backups' restore window reaches it.
@@ -585,8 +569,9 @@ export class DrRegionDrill extends Construct {
         .otherwise(waitForBackups),
     );
 
-    // The primary answered: count it at C (exact comparison). When it cannot be counted, go on with totals.
-    const totalsOnly = setNull(this, 'TotalsOnly', '$.sourceCounts');
+    // The primary answered: count it at C (exact comparison). When it cannot be counted, go on with totals: the
+    // state then has no `sourceCounts`, which is why the restore and the verifier get the whole state.
+    const totalsOnly = new sfn.Pass(this, 'TotalsOnly', { comment: 'No counts of the primary: report totals only.' });
     totalsOnly.next(requestRestore);
     const countSource = invoke(
       'CountPrimary',
