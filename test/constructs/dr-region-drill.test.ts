@@ -25,8 +25,16 @@ afterEach(() => {
 
 describe('DrRegionDrill construct (prod fixture in the DR region)', () => {
   let template: Template;
+  let disabled: Template;
+  let violations: unknown[];
+  // Synthesis is the slow part: done once, before the tests (hook timeout), not inside them.
   beforeAll(() => {
     template = drDrillFixture('prod').template();
+    disabled = drDrillFixture('dev', (c) => ({
+      ...c,
+      drRegionDrill: { ...c.drRegionDrill, enabled: false },
+    })).template();
+    violations = nagViolations(drDrillFixture('prod').app);
   });
 
   it('starts the drill monthly in Asia/Seoul time with an empty input', () => {
@@ -42,8 +50,7 @@ describe('DrRegionDrill construct (prod fixture in the DR region)', () => {
   });
 
   it('does not schedule a drill when the config disables it', () => {
-    const off = drDrillFixture('dev', (c) => ({ ...c, drRegionDrill: { ...c.drRegionDrill, enabled: false } }));
-    off.template().hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
+    disabled.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
   });
 
   it('cleans up after FAILED, TIMED_OUT and ABORTED executions, and sweeps hourly', () => {
@@ -136,7 +143,7 @@ describe('DrRegionDrill construct (prod fixture in the DR region)', () => {
   });
 
   it('has no unacknowledged cdk-nag finding (AwsSolutions, NIST 800-53 r5, HIPAA)', () => {
-    expect(nagViolations(drDrillFixture('prod').app)).toEqual([]);
+    expect(violations).toEqual([]);
   });
 });
 
