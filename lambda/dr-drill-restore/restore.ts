@@ -1,18 +1,13 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
-import { alreadyRequested } from '../drill-restore/restore.js';
+import { alreadyRequested, type DrillRestoreConfig, scratchSettings } from '../drill-restore/restore.js';
 import type { RestoreRequest } from '../shared/drill.js';
 import { parseInput } from '../shared/errors.js';
 import { describeInstance } from '../shared/rds-instances.js';
 import { requestRestore } from '../shared/restore-request.js';
 import { DRILL_PREFIX, PURPOSE_DRILL } from '../shared/tags.js';
 
-export interface DrRestoreConfig {
-  instanceClass: string;
-  subnetGroupName: string;
-  securityGroupId: string;
-  parameterGroupName: string;
-}
+export type DrRestoreConfig = DrillRestoreConfig;
 
 const eventSchema = z.object({
   plan: z
@@ -49,19 +44,7 @@ export async function requestDrRestore(
   const raced = await requestRestore(deps.rds, {
     targetInstanceId: plan.scratchInstanceId,
     source: { kind: 'replicated-backups', automatedBackupsArn: plan.automatedBackupsArn, restoreTime },
-    settings: {
-      DBInstanceClass: config.instanceClass,
-      DBSubnetGroupName: config.subnetGroupName,
-      VpcSecurityGroupIds: [config.securityGroupId],
-      DBParameterGroupName: config.parameterGroupName,
-      MultiAZ: false,
-      PubliclyAccessible: false,
-      DeletionProtection: false,
-      BackupRetentionPeriod: 0,
-      EnableIAMDatabaseAuthentication: true,
-      AutoMinorVersionUpgrade: false,
-      CopyTagsToSnapshot: false,
-    },
+    settings: scratchSettings(config),
     purpose: PURPOSE_DRILL,
     executionArn: plan.executionArn,
     requestedAt,
