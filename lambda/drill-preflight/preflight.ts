@@ -81,7 +81,12 @@ export async function preflight(event: unknown, config: PreflightConfig, deps: P
   return plan;
 }
 
-async function assertNoOtherDrill(executionArn: string, ownScratchId: string, deps: PreflightDeps): Promise<void> {
+/** Fails unless this is the only running execution and no other drill scratch instance exists in the region. */
+export async function assertNoOtherDrill(
+  executionArn: string,
+  ownScratchId: string,
+  deps: PreflightDeps,
+): Promise<void> {
   const running = await deps.sfn.send(
     new ListExecutionsCommand({
       stateMachineArn: stateMachineArnOf(executionArn),

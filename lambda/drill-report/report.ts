@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DrillState } from '../shared/drill.js';
+import type { DrillPlan, DrillState } from '../shared/drill.js';
 import { parseInput } from '../shared/errors.js';
 import {
   databaseSchemaDifferences,
@@ -73,8 +73,11 @@ const eventSchema = z
   .object({ plan: z.object({ executionArn: z.string(), executionName: z.string(), environment: z.string() }).loose() })
   .loose();
 
+/** The state a report is built from; the source's endpoint is not needed (the DR-region drill may have none). */
+export type ReportedState = Omit<DrillState, 'plan'> & { plan: Omit<DrillPlan, 'source'> };
+
 /** Builds the drill report from the workflow state. Pure. */
-export function buildReport(state: DrillState, config: ReportConfig, now: Date): DrillReport {
+export function buildReport(state: ReportedState, config: ReportConfig, now: Date): DrillReport {
   const { plan } = state;
   const verification = state.verification;
   const availableAt = state.scratch?.available ? state.scratch.checkedAt : undefined;

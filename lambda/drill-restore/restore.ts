@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DrillPlan, RestoreRequest } from '../shared/drill.js';
 import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, tagValue } from '../shared/rds-instances.js';
-import { requestRestore } from '../shared/restore-request.js';
+import { type RestoreSettings, requestRestore } from '../shared/restore-request.js';
 import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../shared/tags.js';
 
 export interface DrillRestoreConfig {
@@ -58,19 +58,7 @@ export async function requestDrillRestore(
       plan.mode === 'point-in-time'
         ? { kind: 'point-in-time', sourceInstanceId: plan.sourceInstanceId, restoreTime }
         : { kind: 'snapshot', snapshotIdentifier: plan.snapshot!.identifier },
-    settings: {
-      DBInstanceClass: config.instanceClass,
-      DBSubnetGroupName: config.subnetGroupName,
-      VpcSecurityGroupIds: [config.securityGroupId],
-      DBParameterGroupName: config.parameterGroupName,
-      MultiAZ: false,
-      PubliclyAccessible: false,
-      DeletionProtection: false,
-      BackupRetentionPeriod: 0,
-      EnableIAMDatabaseAuthentication: true,
-      AutoMinorVersionUpgrade: false,
-      CopyTagsToSnapshot: false,
-    },
+    settings: scratchSettings(config),
     purpose: PURPOSE_DRILL,
     executionArn: plan.executionArn,
     requestedAt,
@@ -80,7 +68,29 @@ export async function requestDrillRestore(
   return { instanceId: plan.scratchInstanceId, requestedAt, restoreTime, alreadyRequested: false };
 }
 
-function alreadyRequested(instance: DBInstance, plan: DrillPlan, restoreTime: string | undefined): RestoreRequest {
+/** A scratch instance: small, single-AZ, private, deletable, no backups, IAM database authentication. */
+export function scratchSettings(config: DrillRestoreConfig): RestoreSettings {
+  return {
+    DBInstanceClass: config.instanceClass,
+    DBSubnetGroupName: config.subnetGroupName,
+    VpcSecurityGroupIds: [config.securityGroupId],
+    DBParameterGroupName: config.parameterGroupName,
+    MultiAZ: false,
+    PubliclyAccessible: false,
+    DeletionProtection: false,
+    BackupRetentionPeriod: 0,
+    EnableIAMDatabaseAuthentication: true,
+    AutoMinorVersionUpgrade: false,
+    CopyTagsToSnapshot: false,
+  };
+}
+
+/** The instance a retried task finds: only its own (tagged with this execution) counts as already requested. */
+export function alreadyRequested(
+  instance: DBInstance,
+  plan: Pick<DrillPlan, 'scratchInstanceId' | 'executionArn' | 'startedAt'>,
+  restoreTime: string | undefined,
+): RestoreRequest {
   if (tagValue(instance, TAG_EXECUTION) !== plan.executionArn || tagValue(instance, TAG_PURPOSE) !== PURPOSE_DRILL) {
     throw new WorkflowError(
       'ScratchInstanceNotOwned',

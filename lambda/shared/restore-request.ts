@@ -16,7 +16,9 @@ export type RestoreSettings = Omit<
 
 export type RestoreSource =
   | { kind: 'point-in-time'; sourceInstanceId: string; restoreTime?: string }
-  | { kind: 'snapshot'; snapshotIdentifier: string };
+  | { kind: 'snapshot'; snapshotIdentifier: string }
+  /** Automated backups replicated to this region (the source instance lives in another region). */
+  | { kind: 'replicated-backups'; automatedBackupsArn: string; restoreTime?: string };
 
 export interface RestoreRequestOptions {
   targetInstanceId: string;
@@ -42,12 +44,14 @@ export async function requestRestore(rds: RDSClient, o: RestoreRequestOptions): 
     { Key: TAG_RESTORED_FROM, Value: o.restoredFrom.slice(0, 256) },
   ];
   try {
-    if (o.source.kind === 'point-in-time') {
+    if (o.source.kind === 'point-in-time' || o.source.kind === 'replicated-backups') {
       await rds.send(
         new RestoreDBInstanceToPointInTimeCommand({
           ...o.settings,
           Tags: tags,
-          SourceDBInstanceIdentifier: o.source.sourceInstanceId,
+          ...(o.source.kind === 'point-in-time'
+            ? { SourceDBInstanceIdentifier: o.source.sourceInstanceId }
+            : { SourceDBInstanceAutomatedBackupsArn: o.source.automatedBackupsArn }),
           TargetDBInstanceIdentifier: o.targetInstanceId,
           ...(o.source.restoreTime
             ? { RestoreTime: new Date(o.source.restoreTime) }

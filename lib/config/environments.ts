@@ -110,6 +110,13 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
     },
     rewind: { marginMinutes: 5, pollSeconds: 15, replayTimeoutMinutes: 30, promoteTimeoutMinutes: 30 },
     readiness: { scheduleMinutes: 5, breachPeriods: 3, drillMaxAgeDays: 8, drDrillMaxAgeDays: 35 },
+    // Monthly, in the DR region, from the replicated automated backups (see the README's DR-region drill).
+    drRegionDrill: {
+      enabled: true,
+      schedule: 'cron(0 14 ? * 3#2 *)',
+      backupWaitMinutes: 30,
+      primaryCheckTimeoutSeconds: 5,
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { backupSchema, checkLockBracketsWrites, primaryVaultWrites } from './backup-schema.js';
 import { breakGlassSchema } from './break-glass-schema.js';
 import { cutoverSchema } from './cutover-schema.js';
+import { drRegionDrillSchema } from './dr-region-drill-schema.js';
 import { drillSchema, restoreSchema } from './drill-schema.js';
 import { logicalBackupSchema } from './logical-backup-schema.js';
 import { delayedReplicaSchema, readinessSchema, rewindSchema } from './rewind-schema.js';
@@ -146,6 +147,7 @@ export const environmentSchema = z
     delayedReplica: delayedReplicaSchema,
     rewind: rewindSchema,
     readiness: readinessSchema,
+    drRegionDrill: drRegionDrillSchema.default(drRegionDrillSchema.parse({})),
   })
   .strict()
   .superRefine((env, ctx) => {

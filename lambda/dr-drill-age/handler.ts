@@ -1,0 +1,16 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DR_REGION_DRILL_METRICS } from '../../lib/dr-region-drill-metrics.js';
+import { requireEnv } from '../shared/env.js';
+import { createLogger, createMetrics } from '../shared/observability.js';
+import { publishDrillAge } from './age.js';
+
+const logger = createLogger('dr-drill-age');
+const config = { stateMachineArn: requireEnv('STATE_MACHINE_ARN') };
+const metrics = createMetrics(DR_REGION_DRILL_METRICS.service, requireEnv('ENVIRONMENT'));
+const deps = { sfn: new SFNClient({}), metrics, now: () => new Date() };
+
+export const handler = async () => {
+  const result = await publishDrillAge(config, deps);
+  logger.info('DR-region drill age', { result });
+  return result;
+};

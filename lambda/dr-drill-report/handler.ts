@@ -1,0 +1,23 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DR_REGION_DRILL_METRICS } from '../../lib/dr-region-drill-metrics.js';
+import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { createLogger, createMetrics } from '../shared/observability.js';
+import { reportDrRegionDrill } from './report.js';
+
+const logger = createLogger('dr-drill-report');
+const config = {
+  environment: requireEnv('ENVIRONMENT'),
+  bucket: requireEnv('REPORT_BUCKET'),
+  topicArn: requireEnv('ALERT_TOPIC_ARN'),
+  rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
+  rpoTargetSeconds: requireIntEnv('RPO_TARGET_SECONDS'),
+};
+const metrics = createMetrics(DR_REGION_DRILL_METRICS.service, config.environment);
+const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
+
+export const handler = async (event: unknown) => {
+  const result = await reportDrRegionDrill(event, config, deps);
+  logger.info('DR-region drill reported', result);
+  return result;
+};
