@@ -3,7 +3,9 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-
 import type { EnvironmentConfig } from './config/schema.js';
 import { BackupStack } from './stacks/backup-stack.js';
 import { DatabaseStack } from './stacks/database-stack.js';
+import { DrRecoveryStack } from './stacks/dr-recovery-stack.js';
 import { DrRegionStack } from './stacks/dr-region-stack.js';
+import { DrStandbyStack } from './stacks/dr-standby-stack.js';
 import { LogicalBackupDrStack } from './stacks/logical-backup-dr-stack.js';
 import { LogicalBackupStack } from './stacks/logical-backup-stack.js';
 import { RecoveryStack } from './stacks/recovery-stack.js';
@@ -16,6 +18,8 @@ export interface EnvironmentStacks {
   readonly recovery: RecoveryStack;
   readonly logicalBackupDr: LogicalBackupDrStack;
   readonly logicalBackup: LogicalBackupStack;
+  readonly drStandby: DrStandbyStack;
+  readonly drRecovery: DrRecoveryStack;
 }
 
 /** Builds every stack of one environment (primary region and DR region) from its validated config. */
@@ -72,7 +76,37 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
   const { logicalBackupDr, logicalBackup } = buildLogicalBackup(app, config, prefix, database, backup);
   // The task pulls its image layers from S3 through the gateway endpoint the recovery stack adds to the VPC.
   logicalBackup.addStackDependency(recovery, 'the S3 gateway endpoint the dump task pulls its image through');
-  return { drRegion, database, backup, recovery, logicalBackupDr, logicalBackup };
+  const { drStandby, drRecovery } = buildRegionLoss(app, config, prefix, database, drRegion);
+  return { drRegion, database, backup, recovery, logicalBackupDr, logicalBackup, drStandby, drRecovery };
+}
+
+/** Region loss, all in the DR region: network and warm standby (after the database it replicates), control plane. */
+function buildRegionLoss(
+  app: App,
+  config: EnvironmentConfig,
+  prefix: string,
+  database: DatabaseStack,
+  drRegion: DrRegionStack,
+): Pick<EnvironmentStacks, 'drStandby' | 'drRecovery'> {
+  const drStandby = new DrStandbyStack(app, `${prefix}-dr-standby`, {
+    config,
+    zones: config.availabilityZones.dr,
+    env: { account: config.account, region: config.drRegion },
+    terminationProtection: config.terminationProtection,
+    description: `authdb-dr ${config.name}: DR network, database key and warm standby in the DR region (${config.drRegion})`,
+  });
+  drStandby.addStackDependency(database, 'the standby replicates the primary instance');
+  const drRecovery = new DrRecoveryStack(app, `${prefix}-dr-recovery`, {
+    config,
+    zones: config.availabilityZones.dr,
+    env: { account: config.account, region: config.drRegion },
+    site: drStandby,
+    drVault: drRegion.backupVault,
+    replicationKey: drRegion.replicationKey,
+    drVaultKey: drRegion.backupVaultKey,
+    description: `authdb-dr ${config.name}: region-loss failover workflow, alerts, reports and standby health (DR region)`,
+  });
+  return { drStandby, drRecovery };
 }
 
 /** Logical dumps: the DR-region replica bucket and key first, then the primary bucket, task and alarms. */

@@ -9,7 +9,8 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 rev 5, HIPAA Security)', () => {
     const app = testApp();
     for (const name of knownEnvironments()) buildEnvironment(app, loadConfig(name));
     expect(nagViolations(app)).toEqual([]);
-  });
+    // Eight stacks an environment, three environments: synth with three rule packs takes minutes on two cores.
+  }, 300_000);
 
   it('reports a new finding (so the test above can fail)', () => {
     const app = testApp();

@@ -117,6 +117,17 @@ function base(name: keyof typeof ACCOUNTS): EnvironmentInput {
       backupWaitMinutes: 30,
       primaryCheckTimeoutSeconds: 5,
     },
+    // The standby is off outside prod: it costs about as much as the primary instance (README: region loss).
+    drSite: {
+      vpcCidr: '10.50.0.0/16',
+      standby: { enabled: false, instanceClass: 'db.t4g.medium', lagAlarmMarginSeconds: 60 },
+      failover: {
+        pollSeconds: 30,
+        promoteTimeoutMinutes: 30,
+        restoreTimeoutMinutes: 90,
+        instanceClasses: ['db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge'],
+      },
+    },
   };
 }
 
@@ -127,6 +138,7 @@ dev.cutover = { ...dev.cutover, requireApproval: false };
 const staging: EnvironmentInput = {
   ...base('staging'),
   network: { vpcCidr: '10.41.0.0/16' },
+  drSite: { ...base('staging').drSite, vpcCidr: '10.51.0.0/16' },
 };
 staging.database = { ...staging.database, backupRetentionDays: 14, replicatedBackupRetentionDays: 14 };
 // Locked without a cooling-off date (governance-style): it enforces retention but can still be removed.
@@ -160,6 +172,12 @@ const prod: EnvironmentInput = {
   logRetentionDays: 365,
   delayedReplica: { ...prodBase.delayedReplica, enabled: true, instanceClass: 'db.r6g.large' },
   readiness: { ...prodBase.readiness, scheduleMinutes: 1 },
+  // The warm standby: same class as the primary, so a promoted standby carries the production load.
+  drSite: {
+    ...prodBase.drSite,
+    vpcCidr: '10.52.0.0/16',
+    standby: { enabled: true, instanceClass: 'db.r6g.large', lagAlarmMarginSeconds: 60 },
+  },
   backup: {
     ...prodBase.backup,
     // Compliance mode: after 3 days nobody, not even the account root, can remove the lock or shorten a retention.

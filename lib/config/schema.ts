@@ -3,6 +3,7 @@ import { backupSchema, checkLockBracketsWrites, primaryVaultWrites } from './bac
 import { breakGlassSchema } from './break-glass-schema.js';
 import { cutoverSchema } from './cutover-schema.js';
 import { drRegionDrillSchema } from './dr-region-drill-schema.js';
+import { cidrsOverlap, drSiteSchema } from './dr-site-schema.js';
 import { drillSchema, restoreSchema } from './drill-schema.js';
 import { logicalBackupSchema } from './logical-backup-schema.js';
 import { delayedReplicaSchema, readinessSchema, rewindSchema } from './rewind-schema.js';
@@ -148,6 +149,8 @@ export const environmentSchema = z
     rewind: rewindSchema,
     readiness: readinessSchema,
     drRegionDrill: drRegionDrillSchema.default(drRegionDrillSchema.parse({})),
+    /** Region loss: the DR-region network, warm standby and failover workflow. */
+    drSite: drSiteSchema.default(drSiteSchema.parse({})),
   })
   .strict()
   .superRefine((env, ctx) => {
@@ -208,6 +211,21 @@ export const environmentSchema = z
       env.backup.vaultLock.primary,
       primaryVaultWrites(env.backup, db.backupRetentionDays),
     );
+    if (!env.network.existingVpc && cidrsOverlap(env.drSite.vpcCidr, env.network.vpcCidr)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drSite', 'vpcCidr'],
+        message: `allowed: a CIDR that does not overlap the primary VPC (network.vpcCidr ${env.network.vpcCidr})`,
+      });
+    }
+    const lagThresholdSeconds = env.targets.rpoMinutes * 60 - env.drSite.standby.lagAlarmMarginSeconds;
+    if (lagThresholdSeconds <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drSite', 'standby', 'lagAlarmMarginSeconds'],
+        message: `allowed: less than the RPO target (targets.rpoMinutes ${env.targets.rpoMinutes} = ${env.targets.rpoMinutes * 60} seconds)`,
+      });
+    }
     const existing = env.network.existingVpc;
     if (existing && existing.isolatedSubnetIds.length !== env.availabilityZones.primary.length) {
       ctx.addIssue({

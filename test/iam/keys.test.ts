@@ -41,6 +41,8 @@ const KEYS: KeyUnderTest[] = [
   { stack: 'logicalBackupDr', prefix: 'DumpsKey', where: 'dr' },
   { stack: 'logicalBackupDr', prefix: 'DumpKey', where: 'dr' },
   { stack: 'logicalBackup', prefix: 'DumpKey', where: 'primary', type: 'AWS::KMS::ReplicaKey' },
+  { stack: 'drStandby', prefix: 'DatabaseKey', where: 'dr' },
+  { stack: 'drRecovery', prefix: 'AlertsKey', where: 'dr' },
 ];
 const KEY_TYPES = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'];
 const DESTROY = ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy'];
@@ -67,6 +69,8 @@ describe.each(['dev', 'staging', 'prod'] as const)('KMS key policies (%s)', (env
     recovery: templateOf(env, 'recovery'),
     logicalBackup: templateOf(env, 'logicalBackup'),
     logicalBackupDr: templateOf(env, 'logicalBackupDr'),
+    drStandby: templateOf(env, 'drStandby'),
+    drRecovery: templateOf(env, 'drRecovery'),
   });
   const keyIdIn = (template: Template, prefix: string, type = 'AWS::KMS::Key') => {
     const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
