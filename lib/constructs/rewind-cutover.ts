@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { DelayedReplica } from './delayed-replica.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
-import { rollBackTask } from './restore-workflow.js';
+import { rollBackTask } from './restore-workflow/cutover.js';
 import { invoke, recordError } from './workflow-parts.js';
 
 /** How long one rename may take before the handover gives up and rolls back (as the restore's cutover). */
