@@ -31,12 +31,15 @@ describe('bin/app.ts', () => {
     expect(templates).toEqual([
       'authdb-dr-staging-backup.template.json',
       'authdb-dr-staging-database.template.json',
+      'authdb-dr-staging-dr-recovery.template.json',
       'authdb-dr-staging-dr-region.template.json',
+      'authdb-dr-staging-dr-standby.template.json',
       'authdb-dr-staging-logical-backup-dr.template.json',
       'authdb-dr-staging-logical-backup.template.json',
       'authdb-dr-staging-recovery.template.json',
     ]);
-  });
+    // A real synth bundles every function of eight stacks: minutes on a busy two-core machine.
+  }, 240_000);
 
   it('fails with the list of known environments for an unknown name, creating nothing', () => {
     const { status, stderr, templates } = synth({ env: 'qa' });

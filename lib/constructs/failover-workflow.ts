@@ -28,7 +28,7 @@ export interface FailoverWorkflowProps {
   readonly sourceKeys: kms.IKey[];
   readonly primaryInstanceId: string;
   readonly standbyInstanceId: string;
-  /** The standby's resource id, when it exists (IAM database authentication). */
+  /** Security group of the DR-region databases (standby and restored instances). */
   readonly databaseSecurityGroup: ec2.ISecurityGroup;
   readonly subnetGroup: rds.ISubnetGroup;
   readonly parameterGroupName: string;
