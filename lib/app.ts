@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-
 import type { EnvironmentConfig } from './config/schema.js';
 import { BackupStack } from './stacks/backup-stack.js';
 import { DatabaseStack } from './stacks/database-stack.js';
+import { DrDrillStack } from './stacks/dr-drill-stack.js';
 import { DrRecoveryStack } from './stacks/dr-recovery-stack.js';
 import { DrRegionStack } from './stacks/dr-region-stack.js';
 import { DrStandbyStack } from './stacks/dr-standby-stack.js';
@@ -20,6 +21,8 @@ export interface EnvironmentStacks {
   readonly logicalBackup: LogicalBackupStack;
   readonly drStandby: DrStandbyStack;
   readonly drRecovery: DrRecoveryStack;
+  /** The monthly DR-region drill, when `drRegionDrill.enabled`. */
+  readonly drDrill?: DrDrillStack;
 }
 
 /** Builds every stack of one environment (primary region and DR region) from its validated config. */
@@ -76,8 +79,8 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
   const { logicalBackupDr, logicalBackup } = buildLogicalBackup(app, config, prefix, database, backup);
   // The task pulls its image layers from S3 through the gateway endpoint the recovery stack adds to the VPC.
   logicalBackup.addStackDependency(recovery, 'the S3 gateway endpoint the dump task pulls its image through');
-  const { drStandby, drRecovery } = buildRegionLoss(app, config, prefix, database, drRegion);
-  return { drRegion, database, backup, recovery, logicalBackupDr, logicalBackup, drStandby, drRecovery };
+  const { drStandby, drRecovery, drDrill } = buildRegionLoss(app, config, prefix, database, drRegion);
+  return { drRegion, database, backup, recovery, logicalBackupDr, logicalBackup, drStandby, drRecovery, drDrill };
 }
 
 /** Region loss, all in the DR region: network and warm standby (after the database it replicates), control plane. */
@@ -87,7 +90,7 @@ function buildRegionLoss(
   prefix: string,
   database: DatabaseStack,
   drRegion: DrRegionStack,
-): Pick<EnvironmentStacks, 'drStandby' | 'drRecovery'> {
+): Pick<EnvironmentStacks, 'drStandby' | 'drRecovery' | 'drDrill'> {
   const drStandby = new DrStandbyStack(app, `${prefix}-dr-standby`, {
     config,
     zones: config.availabilityZones.dr,
@@ -106,7 +109,17 @@ function buildRegionLoss(
     drVaultKey: drRegion.backupVaultKey,
     description: `authdb-dr ${config.name}: region-loss failover workflow, alerts, reports and standby health (DR region)`,
   });
-  return { drStandby, drRecovery };
+  const drDrill = config.drRegionDrill.enabled
+    ? new DrDrillStack(app, `${prefix}-dr-drill`, {
+        config,
+        zones: config.availabilityZones.dr,
+        env: { account: config.account, region: config.drRegion },
+        recovery: drRecovery,
+        replicationKey: drRegion.replicationKey,
+        description: `authdb-dr ${config.name}: monthly DR-region drill from the replicated backups (DR region)`,
+      })
+    : undefined;
+  return { drStandby, drRecovery, drDrill };
 }
 
 /** Logical dumps: the DR-region replica bucket and key first, then the primary bucket, task and alarms. */

@@ -1,3 +1,4 @@
+import { DR_REGION_DRILL_METRICS } from './dr-region-drill-metrics.js';
 import { replicaIdentifier } from './rewind-input.js';
 
 /**
@@ -25,9 +26,9 @@ export const READINESS_SERVICE = 'readiness';
  * (CloudWatch evaluates at most 7 days), hence the age.
  */
 export const DR_REGION_DRILL_SUCCESS = {
-  namespace: READINESS_NAMESPACE,
-  metricName: 'DrRegionDrillSucceeded',
-  service: 'dr-region-drill',
+  namespace: DR_REGION_DRILL_METRICS.namespace,
+  metricName: DR_REGION_DRILL_METRICS.succeeded,
+  service: DR_REGION_DRILL_METRICS.service,
 } as const;
 
 /** The DR-region standby replica (issue 10) whose lag the monitor reads. */
@@ -37,7 +38,7 @@ export const standbyInstanceId = (environment: string) => `authdb-${environment}
  * What the DR-region drill publishes in the DR region with each success (unit Seconds, same namespace and dimensions
  * as `DR_REGION_DRILL_SUCCESS`): the RTO it measured for the region-lost path. The dashboard's readiness row shows it.
  */
-export const DR_REGION_DRILL_RTO = 'DrRegionDrillRtoSeconds';
+export const DR_REGION_DRILL_RTO = DR_REGION_DRILL_METRICS.rto;
 
 /** What the rewind report publishes (service=rewind): the bad-write path's RTO and its recovery gap T − R. */
 export const REWIND_METRICS = {

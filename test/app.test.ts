@@ -31,6 +31,7 @@ describe('bin/app.ts', () => {
     expect(templates).toEqual([
       'authdb-dr-staging-backup.template.json',
       'authdb-dr-staging-database.template.json',
+      'authdb-dr-staging-dr-drill.template.json',
       'authdb-dr-staging-dr-recovery.template.json',
       'authdb-dr-staging-dr-region.template.json',
       'authdb-dr-staging-dr-standby.template.json',
@@ -38,7 +39,7 @@ describe('bin/app.ts', () => {
       'authdb-dr-staging-logical-backup.template.json',
       'authdb-dr-staging-recovery.template.json',
     ]);
-    // A real synth bundles every function of eight stacks: minutes on a busy two-core machine.
+    // A real synth bundles every function of nine stacks: minutes on a busy two-core machine.
   }, 240_000);
 
   it('fails with the list of known environments for an unknown name, creating nothing', () => {

@@ -95,6 +95,8 @@ export async function measureReadiness(
           { Name: 'service', Value: DR_REGION_DRILL_SUCCESS.service },
         ],
         stat: 'Sum',
+        // The drill publishes 0 for a failed run: only an hour with a success counts.
+        positiveOnly: true,
         // Hourly points are kept 455 days; the age is then at most an hour too old (the point's start), never younger.
         periodSeconds: 3600,
         lookbackSeconds: config.drDrillLookbackDays * 86_400,
@@ -135,6 +137,7 @@ async function newestDatapoint(
     stat: string;
     periodSeconds: number;
     lookbackSeconds: number;
+    positiveOnly?: boolean;
   },
 ): Promise<{ at: Date; value: number } | undefined> {
   const out = await cloudwatch.send(
@@ -158,6 +161,7 @@ async function newestDatapoint(
   const points = (result?.Timestamps ?? [])
     .map((at, i) => ({ at, value: result?.Values?.[i] }))
     .filter((p): p is { at: Date; value: number } => typeof p.value === 'number')
+    .filter((p) => !q.positiveOnly || p.value > 0)
     .sort((a, b) => b.at.getTime() - a.at.getTime());
   return points[0];
 }

@@ -54,6 +54,11 @@ export interface DrRegionDrillProps {
   readonly lambdaSecurityGroup: ec2.ISecurityGroup;
   /** The DR region's database key: encrypts the replicated backups (so RDS needs a grant on it), logs and the queue. */
   readonly key: kms.IKey;
+  /**
+   * Keys the replicated backups are encrypted with, when not `key` (the DR region stack's replication key): RDS
+   * needs a grant on them to restore. @default - none beyond `key`
+   */
+  readonly backupKeys?: kms.IKey[];
   readonly alertTopic: sns.ITopic;
   readonly reportBucket: s3.IBucket;
   /** The primary instance, in the primary region: its replicated backups are restored; it is never changed. */
@@ -316,7 +321,7 @@ export class DrRegionDrill extends Construct {
       new iam.PolicyStatement({
         sid: 'LetRdsUseTheDrKey',
         actions: ['kms:CreateGrant', 'kms:DescribeKey'],
-        resources: [props.key.keyArn],
+        resources: [props.key, ...(props.backupKeys ?? [])].map((k) => k.keyArn),
         conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }),
     );

@@ -99,7 +99,8 @@ describe('readiness monitor function', () => {
     expect(query.MetricDataQueries?.[0]?.MetricStat).toEqual({
       Metric: {
         Namespace: 'AuthDbDr',
-        MetricName: 'DrRegionDrillSucceeded',
+        // What the DR-region drill's report function emits (lib/dr-region-drill-metrics.ts).
+        MetricName: 'DrillSucceeded',
         Dimensions: [
           { Name: 'Environment', Value: 'prod' },
           { Name: 'service', Value: 'dr-region-drill' },
@@ -115,6 +116,14 @@ describe('readiness monitor function', () => {
     metricData({});
     const result = await measure();
     expect(result.published.map(([name]) => name)).not.toContain(READINESS_METRICS.lastDrDrillAge);
+  });
+
+  it('counts only hours with a success: a failed DR-region drill publishes 0', async () => {
+    metricData({
+      [DR_REGION_DRILL_SUCCESS.metricName]: { Timestamps: [ago(3600), ago(5 * 86_400)], Values: [0, 1] },
+    });
+    const result = await measure();
+    expect(result.figures.lastDrDrillAge).toBe(5 * 86_400);
   });
 
   it("publishes the standby's newest ReplicaLag from the DR region when a standby is configured", async () => {

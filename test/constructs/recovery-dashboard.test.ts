@@ -370,7 +370,7 @@ describe('RecoveryDashboard readiness row', () => {
       readiness('DrReplicatedBackupLagSeconds'),
       {
         namespace: 'AuthDbDr',
-        name: 'DrRegionDrillRtoSeconds',
+        name: 'RtoSeconds',
         dimensions: { Environment: 'dev', service: 'dr-region-drill' },
         stat: 'Maximum',
         period: DAY,
@@ -402,7 +402,7 @@ describe('RecoveryDashboard readiness row', () => {
     const { widgets } = build({ readiness: 'no standby' });
     expect(metricsOf(widget(widgets, CLASSES[1]!)).map((m) => m.name)).toEqual([
       'DrReplicatedBackupLagSeconds',
-      'DrRegionDrillRtoSeconds',
+      'RtoSeconds',
     ]);
   });
 });

@@ -71,6 +71,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('KMS key policies (%s)', (env
     logicalBackupDr: templateOf(env, 'logicalBackupDr'),
     drStandby: templateOf(env, 'drStandby'),
     drRecovery: templateOf(env, 'drRecovery'),
+    drDrill: templateOf(env, 'drDrill'),
   });
   const keyIdIn = (template: Template, prefix: string, type = 'AWS::KMS::Key') => {
     const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));

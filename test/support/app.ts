@@ -38,9 +38,11 @@ export function templateOf(envName: string, stack: keyof EnvironmentStacks): Tem
     // One synth of the environment serves all its stacks (the app caches its assembly).
     const { app: _app, ...stacks } = environmentStacks(envName);
     for (const [name, stack] of Object.entries(stacks)) {
-      templates.set(`${envName}/${name}`, Template.fromStack(stack));
+      if (stack !== undefined) templates.set(`${envName}/${name}`, Template.fromStack(stack));
     }
-    template = templates.get(key)!;
+    template = templates.get(key);
+    if (template === undefined)
+      throw new Error(`environment ${envName} has no ${stack} stack (switched off in config)`);
   }
   return template;
 }
