@@ -171,7 +171,8 @@ const prod: EnvironmentInput = {
   },
   logRetentionDays: 365,
   delayedReplica: { ...prodBase.delayedReplica, enabled: true, instanceClass: 'db.r6g.large' },
-  readiness: { ...prodBase.readiness, scheduleMinutes: 1 },
+  // The standby exists in prod (drSite.standby): its lag is an RPO figure like the others.
+  readiness: { ...prodBase.readiness, scheduleMinutes: 1, drStandby: true },
   // The warm standby: same class as the primary, so a promoted standby carries the production load.
   drSite: {
     ...prodBase.drSite,

@@ -154,6 +154,13 @@ export const environmentSchema = z
   })
   .strict()
   .superRefine((env, ctx) => {
+    if (env.readiness.drStandby && !env.drSite.standby.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['readiness', 'drStandby'],
+        message: 'allowed: true only with drSite.standby.enabled (no standby: its lag alarm would breach forever)',
+      });
+    }
     if (env.drRegion === env.primaryRegion) {
       ctx.addIssue({
         code: 'custom',

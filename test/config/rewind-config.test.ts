@@ -33,8 +33,8 @@ describe('delayed replica, rewind and readiness configuration as committed', () 
       breachPeriods: 3,
       drillMaxAgeDays: 8,
       drDrillMaxAgeDays: 35,
-      // Off until the DR-region standby is deployed (its alarm would breach forever).
-      drStandby: false,
+      // The DR-region standby is on in prod (drSite.standby.enabled), so its lag is watched.
+      drStandby: true,
     });
     expect(loadConfig('dev').delayedReplica.enabled).toBe(false);
     expect(loadConfig('staging').delayedReplica.enabled).toBe(false);
@@ -81,6 +81,16 @@ describe('delayed replica, rewind and readiness validation', () => {
         (input[group] as Record<string, unknown>)[field] = value;
       }),
       message,
+    );
+  });
+
+  it('refuses watching a standby lag where no standby is deployed', () => {
+    expectConfigError(
+      validateWith('prod', (input) => {
+        const site = input.drSite as { standby: Record<string, unknown> };
+        site.standby = { ...site.standby, enabled: false };
+      }),
+      'readiness.drStandby = true; allowed: true only with drSite.standby.enabled',
     );
   });
 
