@@ -6,8 +6,10 @@ import { parseInput } from '../shared/errors.js';
 import {
   compareCounts,
   countRestored,
+  countRowsAfter,
   countSource,
   countsWithoutComparison,
+  type RowsAfterRecoveryPoint,
   type SourceCounts,
   type TableSpec,
   type Verification,
@@ -47,6 +49,8 @@ const eventSchema = z.discriminatedUnion('action', [
     action: z.literal('verify'),
     plan: planSchema,
     scratch: z.object({ endpoint: endpointSchema }).loose(),
+    /** Restore only: count the source's rows stamped after this instant (what a cutover leaves behind). */
+    recoveryPoint: z.iso.datetime({ offset: true }).optional(),
     sourceCounts: z
       .custom<SourceCounts>((v) => typeof v === 'object' && v !== null && 'countedAt' in v)
       .nullable()
@@ -101,6 +105,7 @@ export async function verifier(
       summary,
       verifiedAt: deps.now().toISOString(),
       verification,
+      ...(await rowsAfter(parsed.recoveryPoint, parsed.plan.source, config, deps)),
     };
   }
   // Restored from a snapshot: no source counts exist for that moment, so the counts are reported only.
@@ -119,7 +124,34 @@ export async function verifier(
       : `Schema differs from the source: ${report.schemaDifferences.map((d) => `${d.kind} ${d.name}`).join(', ')}`;
   // A schema difference fails a drill but does not block a restore: a restore to before a migration differs rightly.
   const complete = report.missingTables.length === 0;
-  return { compared: false, ok: report.ok, complete, summary, verifiedAt: deps.now().toISOString(), report };
+  return {
+    compared: false,
+    ok: report.ok,
+    complete,
+    summary,
+    verifiedAt: deps.now().toISOString(),
+    report,
+    ...(await rowsAfter(parsed.recoveryPoint, parsed.plan.source, config, deps)),
+  };
+}
+
+/**
+ * The source's rows after the recovery point, for the report. Informational: a source that cannot be counted (the
+ * incident) is recorded with its error and never fails the verification.
+ */
+async function rowsAfter(
+  recoveryPoint: string | undefined,
+  source: Endpoint,
+  config: VerifierConfig,
+  deps: VerifierDeps,
+): Promise<{ rowsAfterRecoveryPoint?: RowsAfterRecoveryPoint }> {
+  if (recoveryPoint === undefined) return {};
+  const point = new Date(recoveryPoint).toISOString();
+  try {
+    return { rowsAfterRecoveryPoint: await countRowsAfter(deps.connectTo(source), config.tables, point) };
+  } catch (error) {
+    return { rowsAfterRecoveryPoint: { recoveryPoint: point, tables: [], error: (error as Error).message } };
+  }
 }
 
 async function schemaOf(connect: ConnectionFactory, tables: string[], side: string): Promise<SchemaFacts> {

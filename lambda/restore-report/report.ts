@@ -46,6 +46,11 @@ export interface RestoreReport {
   /** Per table: source and restored counts, digest match, schema differences, newest row vs the recovery point. */
   tables: TableReport[];
   databaseSchemaDifferences: string[];
+  /**
+   * Rows the source held stamped after the recovery point when the restore was verified: what a cutover leaves in
+   * the old instance (`heldBy`), to export as in the README's "Moving rows between instances".
+   */
+  rowsAfterRecoveryPoint?: { recoveryPoint: string; countedAt?: string; heldBy: string; error?: string };
   cutover: {
     requested: boolean;
     sourceRenamedAt?: string;
@@ -101,7 +106,7 @@ export function buildRestoreReport(state: RestoreState, config: RestoreReportCon
     },
     settings: state.settings,
     verification: state.verification,
-    tables: tableReports(state.verification, plan.restoreTime ?? plan.snapshot?.createdAt),
+    tables: withRowsAfter(tableReports(state.verification, plan.restoreTime ?? plan.snapshot?.createdAt), state),
     databaseSchemaDifferences: databaseSchemaDifferences(state.verification),
     cutover: {
       requested: plan.cutover,
@@ -113,6 +118,15 @@ export function buildRestoreReport(state: RestoreState, config: RestoreReportCon
     next,
     reportedAt: now.toISOString(),
   };
+  const after = state.verification?.rowsAfterRecoveryPoint;
+  if (after) {
+    report.rowsAfterRecoveryPoint = {
+      recoveryPoint: after.recoveryPoint,
+      countedAt: after.countedAt,
+      heldBy: renamed ? plan.preRestoreInstanceId : plan.sourceInstanceId,
+      error: after.error,
+    };
+  }
   if (state.error) report.error = state.error;
   if (plan.restoreTime) report.restoreTime = plan.restoreTime;
   if (plan.snapshot) report.snapshot = plan.snapshot;
@@ -136,6 +150,7 @@ export async function reportRestore(event: unknown, config: RestoreReportConfig,
     `Time: restore ${minutes(report.rto.restoreSeconds)}, to verified ${minutes(report.rto.totalSeconds)} (target ${minutes(config.rtoTargetSeconds)})`,
     report.verification ? `Verification: ${report.verification.summary}` : 'Verification: not reached',
     ...tableLines(report.tables, report.databaseSchemaDifferences),
+    ...rowsAfterLines(report, state),
     report.settings ? `Settings applied; replication: ${report.settings.replication.detail}` : undefined,
     `Cutover: ${cutoverText(report.cutover)}`,
     `Next: ${report.next}`,
@@ -146,6 +161,39 @@ export async function reportRestore(event: unknown, config: RestoreReportConfig,
     message: lines.filter((l) => l !== undefined).join('\n'),
   });
   return { reportKey: key, outcome: report.outcome };
+}
+
+function withRowsAfter(tables: TableReport[], state: RestoreState): TableReport[] {
+  const after = state.verification?.rowsAfterRecoveryPoint?.tables ?? [];
+  return tables.map((t) => {
+    const rows = after.find((a) => a.table === t.table)?.rows;
+    return rows === undefined ? t : { ...t, rowsAfterRecoveryPoint: rows };
+  });
+}
+
+/** Per table: how many rows the old instance holds after the recovery point, and the command that exports them. */
+function rowsAfterLines(report: RestoreReport, state: RestoreState): string[] {
+  const after = report.rowsAfterRecoveryPoint;
+  if (after === undefined) return [];
+  const { recoveryPoint, heldBy } = after;
+  if (after.error !== undefined) {
+    return [`Rows after the recovery point ${recoveryPoint} in ${heldBy}: not counted (${after.error})`];
+  }
+  const lines = (state.verification?.rowsAfterRecoveryPoint?.tables ?? []).map(({ table, timeColumn, rows }) => {
+    if (rows === 'unknown' || timeColumn === undefined) return `  ${table}: unknown (no time column configured)`;
+    const filter = `${timeColumn} > '${recoveryPoint}'`;
+    if (rows === 0) return `  ${table}: 0 rows with ${filter}`;
+    const file = `${table}-after-recovery-point.csv`;
+    return (
+      `  ${table}: ${rows} rows with ${filter}; export: psql "$FROM" -v ON_ERROR_STOP=1 -c ` +
+      `"\\copy (SELECT * FROM ${table} WHERE ${filter}) TO '${file}' WITH (FORMAT csv, HEADER)"`
+    );
+  });
+  return [
+    `Rows after the recovery point ${recoveryPoint} in ${heldBy} (counted at ${after.countedAt}; what a cutover ` +
+      'leaves behind, FROM = that instance, load them as in the README "Moving rows between instances"):',
+    ...lines,
+  ];
 }
 
 /** Errors that end a restore before its cutover because no second person approved it (nothing was renamed). */

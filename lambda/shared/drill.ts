@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { RestoredReport, SourceCounts, Verification } from './row-counts.js';
+import type { RestoredReport, RowsAfterRecoveryPoint, SourceCounts, Verification } from './row-counts.js';
 import { DRILL_PREFIX } from './tags.js';
 
 const snapshotIdentifier = z.string().regex(/^[a-zA-Z][a-zA-Z0-9:-]{0,254}$/, {
@@ -126,6 +126,8 @@ interface VerifyOutcome {
   complete: boolean;
   summary: string;
   verifiedAt: string;
+  /** Restore only: the source's rows stamped after the recovery point, counted at verification time. */
+  rowsAfterRecoveryPoint?: RowsAfterRecoveryPoint;
 }
 
 export type VerifyResult =

@@ -80,6 +80,8 @@ export interface TableReport {
   newestRow?: string;
   /** Recovery point minus the newest restored row: how far behind the recovery point the data ends. */
   newestBeforeRecoveryPointSeconds?: number;
+  /** Restore only: rows the source holds stamped after the recovery point (`unknown` without a time column). */
+  rowsAfterRecoveryPoint?: number | 'unknown';
   ok: boolean;
 }
 

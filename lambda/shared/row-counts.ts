@@ -370,6 +370,62 @@ export async function countRestored(
   }
 }
 
+/** Rows of one table the source holds stamped after the recovery point; `unknown` without a time column. */
+export interface RowsAfter {
+  table: string;
+  timeColumn?: string;
+  rows: number | 'unknown';
+}
+
+/**
+ * What a cutover leaves behind in the old instance, counted on the source at `countedAt`; `error` (instead of
+ * tables) when the source could not be counted.
+ */
+export interface RowsAfterRecoveryPoint {
+  recoveryPoint: string;
+  countedAt?: string;
+  tables: RowsAfter[];
+  error?: string;
+}
+
+/**
+ * Counts, per table, the source's rows stamped after `recoveryPoint` (total minus rows at or before it, through the
+ * verification functions), all tables in one read-only snapshot.
+ */
+export async function countRowsAfter(
+  connect: ConnectionFactory,
+  tables: TableSpec[],
+  recoveryPoint: string,
+): Promise<RowsAfterRecoveryPoint> {
+  const queries = countQueries(tables);
+  if (Number.isNaN(Date.parse(recoveryPoint))) {
+    throw new Error(`Invalid recovery point ${JSON.stringify(recoveryPoint)}: expected an ISO-8601 timestamp`);
+  }
+  const client = await connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET LOCAL TIME ZONE 'UTC'`);
+    const clock = await client.query(`SELECT to_char(clock_timestamp(), ${ISO_UTC}) AS counted_at`);
+    const result: RowsAfterRecoveryPoint = { recoveryPoint, countedAt: clock.rows[0].counted_at, tables: [] };
+    for (const query of queries) {
+      const counting = countTable(client, query, recoveryPoint, false).then((count) => {
+        if (count === undefined) throw new Error(`relation ${query.spec.name} does not exist`);
+        return count;
+      });
+      const count = await withTable('source', query.spec.name, counting);
+      result.tables.push({
+        table: query.spec.name,
+        ...(query.spec.timeColumn === undefined ? {} : { timeColumn: query.spec.timeColumn }),
+        rows: count.settled === undefined ? 'unknown' : count.total - count.settled,
+      });
+    }
+    await client.query('COMMIT');
+    return result;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 function newestOf(tables: Record<string, TableCount>): string | undefined {
   let newest: string | undefined;
   for (const count of Object.values(tables)) {

@@ -13,10 +13,11 @@ import { instanceStatus } from '../../lambda/instance-status/instance-status.js'
 import { approval } from '../../lambda/restore-approval/approval.js';
 import { cutover } from '../../lambda/restore-cutover/cutover.js';
 import { finishRestore } from '../../lambda/restore-finish/finish.js';
-import { type RestoreReport, reportRestore } from '../../lambda/restore-report/report.js';
+import { buildRestoreReport, type RestoreReport, reportRestore } from '../../lambda/restore-report/report.js';
 import { startRestore } from '../../lambda/restore-start/start.js';
 import { type ValidateConfig, validateRestore } from '../../lambda/restore-validate/validate.js';
 import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
+import type { RestoreState } from '../../lambda/shared/restore.js';
 import { PURPOSE_RESTORED, TAG_EXECUTION, TAG_PURPOSE, TAG_STATUS } from '../../lambda/shared/tags.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { environmentStacks, templateOf } from '../support/app.js';
@@ -282,6 +283,44 @@ describe('restore workflow (synthesized definition, real handlers, mocked AWS, r
     expect(report()).toMatchObject({ outcome: 'succeeded', targetInstanceId: SOURCE, cutover: { requested: true } });
   });
 
+  it('reports per table the rows the old instance holds after the recovery point, with the command to export them', async () => {
+    const time = minutesAgo(20);
+    // Written to the source after the restore copied it: only the old instance holds these.
+    await pgServer.psql(`INSERT INTO users (email, created_at) VALUES ('late-1', now()), ('late-2', now())`, 'source');
+    try {
+      const result = await runRestore({
+        sourceInstanceId: SOURCE,
+        restoreTime: time,
+        targetInstanceId: TARGET,
+        cutover: { confirmSourceInstanceId: SOURCE },
+      });
+      expect(result.error, result.cause).toBeUndefined();
+      const aside = preRestoreId(result);
+      const r = report();
+      const point = new Date(time).toISOString();
+      expect(r.rowsAfterRecoveryPoint).toMatchObject({ recoveryPoint: point, heldBy: aside });
+      // Counted independently on the source: rows stamped after the point, none at or before it.
+      const expected = async (table: string) =>
+        Number(await pgServer.psql(`SELECT count(*) FROM ${table} WHERE created_at > '${point}'`, 'source'));
+      for (const table of ['users', 'platform_accounts', 'audit_logs']) {
+        expect(r.tables.find((t) => t.table === table)?.rowsAfterRecoveryPoint, table).toBe(await expected(table));
+      }
+      const users = r.tables.find((t) => t.table === 'users')!.rowsAfterRecoveryPoint;
+      // 20 minutes of rows seeded once a minute, plus the two late ones.
+      expect(users).toBeGreaterThanOrEqual(20);
+      const message = String(snsMock.commandCalls(PublishCommand).at(-1)!.args[0].input.Message);
+      expect(message).toContain(`Rows after the recovery point ${point} in ${aside}`);
+      expect(message).toContain('README "Moving rows between instances"');
+      expect(message).toContain(
+        `  users: ${users} rows with created_at > '${point}'; export: psql "$FROM" -v ON_ERROR_STOP=1 -c ` +
+          `"\\copy (SELECT * FROM users WHERE created_at > '${point}') TO 'users-after-recovery-point.csv' ` +
+          'WITH (FORMAT csv, HEADER)"',
+      );
+    } finally {
+      await pgServer.psql(`DELETE FROM users WHERE email LIKE 'late-%'`, 'source');
+    }
+  });
+
   it('rolls the source name back when the second rename fails, and keeps the restored instance', async () => {
     fake.renameErrors.set(TARGET, Object.assign(new Error('Not allowed'), { name: 'InvalidDBInstanceStateFault' }));
     const result = await runRestore({
@@ -353,6 +392,97 @@ function expectFailureAlert(): void {
   const published = snsMock.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Subject));
   expect(published).toEqual([expect.stringMatching(/restore failed/)]);
 }
+
+describe('restore report: rows the old instance holds after the recovery point', () => {
+  const POINT = '2026-11-26T02:55:00.000Z';
+  const state = (rowsAfterRecoveryPoint: NonNullable<RestoreState['verification']>['rowsAfterRecoveryPoint']) =>
+    ({
+      plan: {
+        environment: 'dev',
+        mode: 'point-in-time',
+        sourceInstanceId: SOURCE,
+        targetInstanceId: TARGET,
+        instanceClass: 'db.t4g.medium',
+        restoreTime: POINT,
+        useLatestRestorableTime: false,
+        source: { host: `${SOURCE}.x`, port: 5432 },
+        settings: {
+          instanceClass: 'db.t4g.medium',
+          multiAz: false,
+          subnetGroupName: 's',
+          securityGroupIds: [],
+          parameterGroupName: 'p',
+          backupRetentionDays: 7,
+          iamAuth: true,
+          logExports: [],
+        },
+        cutover: false,
+        preRestoreInstanceId: `${SOURCE}-pre-restore-202611260540`,
+        executionArn: 'arn:aws:states:ap-northeast-2:111111111111:execution:m:e',
+        executionName: 'e',
+        startedAt: START_TIME,
+      },
+      verification: {
+        compared: false,
+        ok: true,
+        complete: true,
+        summary: '2 tables counted',
+        verifiedAt: START_TIME,
+        report: {
+          ok: true,
+          compared: false,
+          cutoff: POINT,
+          tables: { users: { total: 10, settled: 7 }, sessions: { total: 4 } },
+          missingTables: [],
+        },
+        ...(rowsAfterRecoveryPoint ? { rowsAfterRecoveryPoint } : {}),
+      },
+    }) satisfies RestoreState;
+  const reportConfig = { environment: 'dev', bucket: 'b', topicArn: 't', rtoTargetSeconds: 900 };
+  const message = async (s: RestoreState) => {
+    snsMock.reset();
+    snsMock.on(PublishCommand).resolves({});
+    await reportRestore(s, reportConfig, {
+      s3: new S3Client({}),
+      sns: new SNSClient({}),
+      metrics: { addMetric: () => {}, publishStoredMetrics: () => {} },
+      now: () => new Date(),
+    });
+    return String(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message);
+  };
+
+  it('says "unknown" for a table without a time column, and gives no command for a table with none after', async () => {
+    const s = state({
+      recoveryPoint: POINT,
+      countedAt: START_TIME,
+      tables: [
+        { table: 'users', timeColumn: 'created_at', rows: 0 },
+        { table: 'sessions', rows: 'unknown' },
+      ],
+    });
+    const r = buildRestoreReport(s, reportConfig, new Date());
+    expect(r.tables.map((t) => [t.table, t.rowsAfterRecoveryPoint])).toEqual([
+      ['users', 0],
+      ['sessions', 'unknown'],
+    ]);
+    // Without a cutover the source itself still holds them.
+    expect(r.rowsAfterRecoveryPoint).toEqual({ recoveryPoint: POINT, countedAt: START_TIME, heldBy: SOURCE });
+    const text = await message(s);
+    expect(text).toContain(`  users: 0 rows with created_at > '${POINT}'\n`);
+    expect(text).toContain('  sessions: unknown (no time column configured)');
+    expect(text).not.toContain('\\copy');
+  });
+
+  it('says why the rows were not counted when the source could not be reached, and reports without them when never asked', async () => {
+    const s = state({ recoveryPoint: POINT, tables: [], error: 'connect ECONNREFUSED' });
+    expect(await message(s)).toContain(
+      `Rows after the recovery point ${POINT} in ${SOURCE}: not counted (connect ECONNREFUSED)`,
+    );
+    const none = state(undefined);
+    expect(buildRestoreReport(none, reportConfig, new Date()).rowsAfterRecoveryPoint).toBeUndefined();
+    expect(await message(none)).not.toContain('Rows after the recovery point');
+  });
+});
 
 describe('cutover failure points: each ends with an instance holding the production name, and an alert', () => {
   it('the source rename fails after RDS applied it (lost response): rolls back, the original has its name again', async () => {

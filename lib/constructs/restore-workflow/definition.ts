@@ -60,7 +60,14 @@ export function restoreStateMachine(
     invoke(
       'Verify',
       props.verifierFunction,
-      { action: 'verify', 'plan.$': '$.plan', 'scratch.$': '$.target', 'sourceCounts.$': '$.sourceCounts' },
+      {
+        action: 'verify',
+        'plan.$': '$.plan',
+        'scratch.$': '$.target',
+        'sourceCounts.$': '$.sourceCounts',
+        // The source's rows after this instant are what a cutover leaves behind: the report counts them.
+        'recoveryPoint.$': '$.restore.asOf',
+      },
       '$.verification',
     ),
   );

@@ -14,6 +14,7 @@ import {
   assertVerified,
   compareCounts,
   countRestored,
+  countRowsAfter,
   countSource,
   countsWithoutComparison,
   type SourceCounts,
@@ -413,6 +414,56 @@ describe('row-count verification against PostgreSQL 15', () => {
       );
     }
     expect(stillOpen).toBe('0');
+  });
+});
+
+describe('rows after the recovery point (what a cutover leaves behind)', () => {
+  const POINT = '2026-11-26T02:55:00.000Z';
+  const tables: TableSpec[] = [
+    { name: 'users', timeColumn: 'created_at', tolerance: 0 },
+    { name: 'sessions', tolerance: 0 },
+  ];
+
+  it('counts, as the verifier role, the rows stamped after the point and not those at or before it', async () => {
+    databases += 1;
+    const db = `after_${databases}`;
+    await server.createDatabase(db);
+    await server.psql(
+      `CREATE TABLE users (id bigserial PRIMARY KEY, password_hash text NOT NULL, created_at timestamptz NOT NULL);
+       CREATE TABLE sessions (id bigserial PRIMARY KEY, token text NOT NULL);
+       INSERT INTO users (password_hash, created_at) VALUES
+         ('h', '2026-11-26T01:00:00Z'), ('h', '2026-11-26T02:54:59.999999Z'), ('h', '${POINT}'),
+         ('h', '2026-11-26T02:55:00.000001Z'), ('h', '2026-11-26T04:00:00+09:00'), ('h', '2026-11-26T03:10:00Z');
+       INSERT INTO sessions (token) SELECT md5(i::text) FROM generate_series(1, 5) i;`,
+      db,
+    );
+    await install([db], tables);
+    const after = await countRowsAfter(server.connectionFactory(db, 'verifier'), tables, POINT);
+    // 02:55:00.000001Z and 03:10Z are after the point; 04:00+09 is 19:00Z the day before; the point itself is not.
+    expect(after.tables).toEqual([
+      { table: 'users', timeColumn: 'created_at', rows: 2 },
+      { table: 'sessions', rows: 'unknown' },
+    ]);
+    expect(after.recoveryPoint).toBe(POINT);
+    expect(Date.parse(after.countedAt ?? '')).toBeGreaterThan(Date.parse(POINT));
+
+    await server.psql(`INSERT INTO users (password_hash, created_at) VALUES ('h', '2026-11-26T03:00:00Z')`, db);
+    const later = await countRowsAfter(server.connectionFactory(db, 'verifier'), tables, POINT);
+    expect(later.tables[0]).toEqual({ table: 'users', timeColumn: 'created_at', rows: 3 });
+  });
+
+  it('names a configured table missing in the source, and refuses a recovery point that is no time', async () => {
+    databases += 1;
+    const db = `after_${databases}`;
+    await server.createDatabase(db);
+    await server.psql('CREATE TABLE users (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL)', db);
+    await install([db], tables);
+    await expect(countRowsAfter(server.connectionFactory(db, 'verifier'), tables, POINT)).rejects.toThrow(
+      /Counting sessions in the source failed: relation sessions does not exist/,
+    );
+    await expect(countRowsAfter(server.connectionFactory(db, 'verifier'), tables, 'yesterday')).rejects.toThrow(
+      'Invalid recovery point "yesterday": expected an ISO-8601 timestamp',
+    );
   });
 });
 
