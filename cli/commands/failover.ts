@@ -68,7 +68,7 @@ export function failoverEnvironment(deps: CliDeps, name: string): Environment {
  * confirmation must name its primary instance; mode fields only with their mode; the instance class one the
  * workflow allows). Every problem in one error, before any call to AWS.
  */
-export function failoverInputFromFlags(env: Environment, flags: FailoverFlags): FailoverInput {
+export function failoverInputFromFlags(env: Environment, flags: FailoverFlags, now: Date): FailoverInput {
   const input: Record<string, unknown> = {
     mode: MODE_ALIASES[flags.mode] ?? flags.mode,
     confirmSourceInstanceId: flags.confirmSource,
@@ -108,6 +108,12 @@ export function failoverInputFromFlags(env: Environment, flags: FailoverFlags): 
         `(drSite.failover.instanceClasses of ${env.name}) [--instance-class]`,
     );
   }
+  if (result.success && result.data.failureTime && Date.parse(result.data.failureTime) > now.getTime()) {
+    extra.push(
+      `failureTime = ${JSON.stringify(result.data.failureTime)}; allowed: a time not in the future (now ` +
+        `${now.toISOString()}) [--failure-time]`,
+    );
+  }
   const prefix = `authdb-${env.name}-dr-`;
   if (flags.target !== undefined && !flags.target.startsWith(prefix)) {
     extra.push(
@@ -127,7 +133,7 @@ export function failoverInputFromFlags(env: Environment, flags: FailoverFlags): 
  * DR region, changes nothing) and waits for its plan.
  */
 async function startFailover(deps: CliDeps, env: Environment, flags: FailoverFlags): Promise<ExitCode> {
-  const input = failoverInputFromFlags(env, flags);
+  const input = failoverInputFromFlags(env, flags, deps.now());
   const stateMachineArn = env.stateMachineArn('failover');
   const name = checkExecutionName(flags.name);
   const started = await observe(

@@ -240,6 +240,23 @@ describe('authdb-dr failover', () => {
     expect(badMode.code).toBe(2);
     expect(badMode.stderr).toMatch(/mode = "teleport"; allowed: "promote" .* \[--mode\]/);
     expect(badMode.stderr).toMatch(/confirmSourceInstanceId = null; allowed: authdb-prod/);
+    const future = new Date(Date.now() + 60 * MINUTE).toISOString();
+    const ahead = await cli([
+      'failover',
+      'start',
+      '--env',
+      'prod',
+      '--mode',
+      'promote',
+      '--confirm-source',
+      'authdb-prod',
+      '--failure-time',
+      future,
+    ]);
+    expect(ahead.code).toBe(2);
+    expect(ahead.stderr).toMatch(
+      new RegExp(`failureTime = "${future}"; allowed: a time not in the future .*\\[--failure-time\\]`),
+    );
     const primaryRegion = await cli(['--region', prod.primaryRegion, 'failover', 'status', '--env', 'prod', 'x']);
     expect(primaryRegion.code).toBe(2);
     expect(primaryRegion.stderr).toContain(`allowed: ${prod.drRegion} (the DR region of prod`);
