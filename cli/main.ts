@@ -39,7 +39,7 @@ Usage of each command (add --help to any of them for details):
   authdb-dr standby       --env ENV   (the DR-region standby: state, replication, lag vs RPO)
   authdb-dr status        --env ENV EXECUTION (name or ARN)
   authdb-dr watch         --env ENV EXECUTION [--interval SECONDS]
-  authdb-dr executions    --env ENV [--workflow drill|restore] [--limit N]
+  authdb-dr executions    --env ENV [--workflow drill|restore|failover] [--limit N]
   authdb-dr info          --env ENV
 Every command also takes --profile NAME, --region REGION (the environment's primary or DR region) and
 --output text|json. Times: ISO 8601 or psql's form (2026-11-26 02:55:00+09), always with a zone.

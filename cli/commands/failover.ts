@@ -141,7 +141,7 @@ async function startFailover(deps: CliDeps, env: Environment, flags: FailoverFla
     `start ${stateMachineArn}`,
     () => deps.sfn(env.region).send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name })),
     // Without an answer the execution may or may not have started: look before starting another.
-    `npx authdb-dr executions --env ${env.name} --region ${env.region}`,
+    `npx authdb-dr executions --env ${env.name} --workflow failover`,
   );
   const execution = parseExecutionArn(env, started.executionArn!);
   print(deps, execution.arn);

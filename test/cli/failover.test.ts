@@ -283,6 +283,22 @@ describe('authdb-dr failover', () => {
     );
     expect(standin.callsOf('DescribeExecution')[0]!.region).toBe(prod.drRegion);
   });
+
+  it('executions --workflow failover lists the DR-region state machine (what a lost start says to run)', async () => {
+    state.executions.push({
+      stateMachine: 'authdb-dr-prod-failover',
+      name: 'region-loss-3',
+      region: prod.drRegion,
+      account: prod.account,
+      startDate: new Date(Date.now() - 5 * MINUTE),
+      statuses: ['RUNNING'],
+    });
+    const run = await cli(['executions', '--env', 'prod', '--workflow', 'failover']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Executions of ${FAILOVER_SM}:`);
+    expect(run.stdout).toMatch(/failover\s+region-loss-3\s+RUNNING/);
+    expect(standin.callsOf('ListExecutions').map((c) => c.region)).toEqual([prod.drRegion]);
+  });
 });
 
 describe('authdb-dr standby', () => {
