@@ -88,7 +88,11 @@ export async function findExecution(deps: CliDeps, env: Environment, text: strin
       `execution = ${JSON.stringify(text)}; allowed: an execution name (1 to 80 letters, digits, - and _) or ARN`,
     );
   }
-  const kinds: WorkflowKind[] = ['restore', 'drill', ...workflowsOf(env).filter((k) => k === 'rewind')];
+  const kinds: WorkflowKind[] = [
+    'restore',
+    'drill',
+    ...workflowsOf(env).filter((k) => k === 'rewind' || k === 'failover'),
+  ];
   for (const kind of kinds) {
     const execution = executionArnOf(env, kind, text);
     try {

@@ -70,11 +70,17 @@ export class UsageError extends Error {
   }
 }
 
-export type WorkflowKind = 'drill' | 'restore' | 'rewind';
+export type WorkflowKind = 'drill' | 'restore' | 'rewind' | 'failover';
 
-/** The environment's workflows: the rewind exists only where a delayed replica does. */
-export function workflowsOf(env: { config: EnvironmentConfig }): WorkflowKind[] {
-  return env.config.delayedReplica.enabled ? ['drill', 'restore', 'rewind'] : ['drill', 'restore'];
+/**
+ * The environment's workflows: the rewind exists only where a delayed replica does, the failover only in the DR
+ * region (its recovery stack lives there).
+ */
+export function workflowsOf(env: { config: EnvironmentConfig; region?: string }): WorkflowKind[] {
+  const kinds: WorkflowKind[] = env.config.delayedReplica.enabled
+    ? ['drill', 'restore', 'rewind']
+    : ['drill', 'restore'];
+  return env.region === env.config.drRegion ? [...kinds, 'failover'] : kinds;
 }
 
 export interface Environment {

@@ -7,11 +7,13 @@ import { knownEnvironments, loadConfig } from '../lib/config/load.js';
 import { describeError, failureKind } from './aws-errors.js';
 import { registerDrill } from './commands/drill.js';
 import { registerExecutions } from './commands/executions.js';
+import { registerFailover } from './commands/failover.js';
 import { registerInfo } from './commands/info.js';
 import { registerLogical } from './commands/logical.js';
 import { registerReadiness } from './commands/readiness.js';
 import { registerRestore } from './commands/restore.js';
 import { registerRewind } from './commands/rewind.js';
+import { registerStandby } from './commands/standby.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { type CliDeps, EXIT, type ExitCode, type GlobalSettings, ObservationError, UsageError } from './context.js';
@@ -30,9 +32,14 @@ Usage of each command (add --help to any of them for details):
                           [--name NAME] [--watch [--interval S]]
   authdb-dr rewind status|watch --env ENV EXECUTION
   authdb-dr readiness     --env ENV
+  authdb-dr failover start --env ENV --mode promote|pitr|recovery-point --confirm-source PRIMARY_ID
+                          [--failure-time T] [--restore-time T|latest] [--recovery-point ARN] [--target ID]
+                          [--instance-class CLASS] [--dry-run] [--name NAME] [--watch [--interval S]]
+  authdb-dr failover status|watch --env ENV EXECUTION   (in the DR region)
+  authdb-dr standby       --env ENV   (the DR-region standby: state, replication, lag vs RPO)
   authdb-dr status        --env ENV EXECUTION (name or ARN)
   authdb-dr watch         --env ENV EXECUTION [--interval SECONDS]
-  authdb-dr executions    --env ENV [--workflow drill|restore] [--limit N]
+  authdb-dr executions    --env ENV [--workflow drill|restore|failover] [--limit N]
   authdb-dr info          --env ENV
 Every command also takes --profile NAME, --region REGION (the environment's primary or DR region) and
 --output text|json. Times: ISO 8601 or psql's form (2026-11-26 02:55:00+09), always with a zone.
@@ -88,6 +95,8 @@ export function buildProgram(deps: CliDeps, state: ProgramState = { exitCode: EX
   registerLogical(program, deps, done);
   registerRewind(program, deps, done);
   registerReadiness(program, deps, done);
+  registerFailover(program, deps, done);
+  registerStandby(program, deps, done);
   return program;
 }
 

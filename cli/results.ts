@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Environment, WorkflowKind } from './context.js';
+import { failoverResult } from './failover-result.js';
 import { formatDuration, formatMinutes } from './format.js';
 import { expectedRows, rewindResult } from './rewind-result.js';
 import { bothZones } from './time.js';
@@ -154,7 +155,7 @@ function seconds(from?: string, to?: string): number | undefined {
 /** `restores/ENV/YYYY/MM/NAME.json`: the key the report Lambdas write (lambda/shared/reporting.ts reportKey). */
 export function reportKeyOf(kind: WorkflowKind, env: string, startedAt: Date | undefined, name: string): string {
   const month = (startedAt ?? new Date(0)).toISOString().slice(0, 7).replace('-', '/');
-  return `${{ drill: 'drills', restore: 'restores', rewind: 'rewinds' }[kind]}/${env}/${month}/${name}.json`;
+  return `${{ drill: 'drills', restore: 'restores', rewind: 'rewinds', failover: 'failovers' }[kind]}/${env}/${month}/${name}.json`;
 }
 
 function tablesOf(v: z.infer<typeof verification> | undefined): TableResult[] {
@@ -209,6 +210,7 @@ export function executionResult(env: Environment, facts: ExecutionFacts): Execut
   };
   const rtoTarget = env.config.targets.rtoMinutes * 60;
   if (facts.kind === 'rewind') return rewindResult(env, raw, base, unparsed);
+  if (facts.kind === 'failover') return failoverResult(env, raw, base, unparsed);
   if (facts.kind === 'restore') {
     const parsed = restoreOutputSchema.safeParse(raw);
     const out = parsed.success ? parsed.data : {};
@@ -293,7 +295,12 @@ function verdict(value: number | undefined, target: number, label: string): stri
 /** The result as labelled lines, for text output. */
 export function resultLines(result: ExecutionResult): string[] {
   const rows: [string, string | undefined][] = [];
-  const label = { restore: 'Restored instance', drill: 'Scratch instance', rewind: 'Rewound instance' }[result.kind];
+  const label = {
+    restore: 'Restored instance',
+    drill: 'Scratch instance',
+    rewind: 'Rewound instance',
+    failover: 'New writer',
+  }[result.kind];
   if (result.expected) rows.push(...expectedRows(result.expected));
   rows.push([label, result.instanceId]);
   rows.push(['Endpoint', result.endpoint]);

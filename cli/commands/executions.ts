@@ -14,6 +14,7 @@ import {
 import { formatDuration } from '../format.js';
 import { envOption } from '../options.js';
 import { bothZones } from '../time.js';
+import { failoverEnvironment } from './failover.js';
 
 export interface ExecutionRow {
   workflow: WorkflowKind;
@@ -61,7 +62,7 @@ export function executionLines(rows: readonly ExecutionRow[]): string[] {
   if (rows.length === 0) return ['  (none)'];
   return rows.map(
     (r) =>
-      `  ${r.workflow.padEnd(8)}${r.name.padEnd(40)}${r.status.padEnd(11)}started ${bothZones(r.startedAt)}` +
+      `  ${r.workflow.padEnd(9)}${r.name.padEnd(40)}${r.status.padEnd(11)}started ${bothZones(r.startedAt)}` +
       (r.durationSeconds === undefined
         ? ''
         : `  ${r.stoppedAt ? 'took' : 'running for'} ${formatDuration(r.durationSeconds * 1000)}`),
@@ -82,12 +83,14 @@ export function registerExecutions(
   const executions = program
     .command('executions')
     .description('list the newest executions of the drill and restore workflows, with their status')
-    .addOption(new Option('--workflow <kind>', 'only this workflow').choices(['drill', 'restore']))
+    .addOption(new Option('--workflow <kind>', 'only this workflow').choices(['drill', 'restore', 'failover']))
     .option('--limit <n>', 'executions of each workflow (1 to 100)', limit, 10);
   envOption(executions, deps).action((flags: { env: string; workflow?: WorkflowKind; limit: number }) =>
     done(
       (async () => {
-        const env = resolveEnvironment(deps, flags.env);
+        // The failover state machine exists only in the DR region.
+        const env =
+          flags.workflow === 'failover' ? failoverEnvironment(deps, flags.env) : resolveEnvironment(deps, flags.env);
         const workflows: WorkflowKind[] = flags.workflow ? [flags.workflow] : ['restore', 'drill'];
         const rows = await listExecutions(deps, env, workflows, flags.limit);
         if (settingsOf(deps).output === 'json') {

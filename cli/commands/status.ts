@@ -29,6 +29,7 @@ export function elapsedMs(execution: DescribeExecutionCommandOutput, now: Date):
 
 export function workflowOf(execution: ExecutionArn): WorkflowKind {
   if (execution.stateMachine.endsWith('-restore')) return 'restore';
+  if (execution.stateMachine.endsWith('-failover')) return 'failover';
   return execution.stateMachine.endsWith('-rewind') ? 'rewind' : 'drill';
 }
 

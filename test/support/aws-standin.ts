@@ -33,6 +33,9 @@ export interface StandinInstance {
   status: string;
   latestRestorableTime?: Date;
   earliestRestorableTime?: Date;
+  /** A read replica's source (ReadReplicaSourceDBInstanceIdentifier) and its "read replication" status info. */
+  replicaSource?: string;
+  replicationStatus?: string;
 }
 
 export interface StandinSnapshot {
@@ -268,7 +271,11 @@ export class AwsStandin {
         if (id && found.length === 0) return fault('DBInstanceNotFound', `DBInstance ${id} not found.`);
         const items = found.map(
           (i) =>
-            `<DBInstance>${xml({ DBInstanceIdentifier: i.id, DBInstanceStatus: i.status, LatestRestorableTime: i.latestRestorableTime })}</DBInstance>`,
+            `<DBInstance>${xml({ DBInstanceIdentifier: i.id, DBInstanceStatus: i.status, LatestRestorableTime: i.latestRestorableTime, ReadReplicaSourceDBInstanceIdentifier: i.replicaSource })}` +
+            (i.replicationStatus
+              ? `<StatusInfos><DBInstanceStatusInfo>${xml({ StatusType: 'read replication', Normal: String(i.replicationStatus === 'replicating'), Status: i.replicationStatus })}</DBInstanceStatusInfo></StatusInfos>`
+              : '') +
+            '</DBInstance>',
         );
         return ok(`<DBInstances>${items.join('')}</DBInstances>`);
       }
