@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAILOVER_METRICS } from '../../lib/failover-metrics.js';
 import { parseInput } from '../shared/errors.js';
 import { publishReport, type ReportDeps, seconds } from '../shared/reporting.js';
 
@@ -12,13 +13,6 @@ export interface FailoverReportConfig {
   databaseName: string;
 }
 
-/** Metric names the report emits and the DR dashboard and alarms read. */
-export const FAILOVER_METRICS = {
-  rto: 'FailoverRtoSeconds',
-  rpo: 'FailoverRpoSeconds',
-  succeeded: 'FailoverSucceeded',
-  failed: 'FailoverFailed',
-} as const;
 
 const stamp = z.object({ at: z.string() }).loose();
 const eventSchema = z.object({
