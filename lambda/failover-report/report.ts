@@ -13,7 +13,6 @@ export interface FailoverReportConfig {
   databaseName: string;
 }
 
-
 const stamp = z.object({ at: z.string() }).loose();
 const eventSchema = z.object({
   plan: z
