@@ -2,7 +2,8 @@ import type { BackupClient } from '@aws-sdk/client-backup';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { z } from 'zod';
-import { describeIssues } from '../lambda/shared/errors.js';
+import { describeIssues } from '../contract/errors.js';
+import { stateMachineName as workflowName } from '../contract/names.js';
 import type { EnvironmentConfig } from '../lib/config/schema.js';
 
 /**
@@ -84,7 +85,7 @@ export interface Environment {
 }
 
 export function stateMachineName(env: string, kind: WorkflowKind): string {
-  return `authdb-dr-${env}-${kind}`;
+  return workflowName(env, kind);
 }
 
 export function resolveEnvironment(deps: CliDeps, name: string): Environment {

@@ -1,10 +1,10 @@
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
+import { parseInput, WorkflowError } from '../../contract/errors.js';
+import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../../contract/tags.js';
 import type { DrillPlan, RestoreRequest } from '../shared/drill.js';
-import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, tagValue } from '../shared/rds-instances.js';
 import { requestRestore } from '../shared/restore-request.js';
-import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../shared/tags.js';
 
 export interface DrillRestoreConfig {
   instanceClass: string;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { parseInput } from '../../contract/errors.js';
 import type { ConnectionFactory } from '../shared/db.js';
 import { DEFAULT_MAX_SAMPLE_IDS, sampleDifferingKeys } from '../shared/digests.js';
 import type { DrillPlan, Endpoint, VerifyResult } from '../shared/drill.js';
-import { parseInput } from '../shared/errors.js';
 import {
   compareCounts,
   countRestored,

@@ -1,6 +1,7 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv } from '../shared/env.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { measureReadiness } from './readiness.js';
@@ -11,7 +12,7 @@ const config = {
   productionInstanceArn: requireEnv('PRODUCTION_INSTANCE_ARN'),
   drillStateMachineArn: requireEnv('DRILL_STATE_MACHINE_ARN'),
 };
-const metrics = createMetrics('readiness', requireEnv('ENVIRONMENT'));
+const metrics = createMetrics(METRIC_SERVICES.readiness, requireEnv('ENVIRONMENT'));
 const deps = {
   rds: new RDSClient({}),
   drRds: new RDSClient({ region: requireEnv('DR_REGION') }),

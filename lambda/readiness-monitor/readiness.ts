@@ -2,7 +2,7 @@ import type { BackupClient } from '@aws-sdk/client-backup';
 import { ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
 import { DescribeDBInstanceAutomatedBackupsCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { READINESS_METRICS } from '../../lib/readiness-metrics.js';
+import { READINESS_METRICS } from '../../contract/metrics.js';
 import { describeInstance } from '../shared/rds-instances.js';
 import type { MetricsPort } from '../shared/reporting.js';
 

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { reportRewind } from './report.js';
@@ -14,7 +15,7 @@ const config = {
   productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
   restoreStateMachine: requireEnv('RESTORE_STATE_MACHINE'),
 };
-const metrics = createMetrics('rewind', config.environment);
+const metrics = createMetrics(METRIC_SERVICES.rewind, config.environment);
 const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
 
 export const handler = async (event: unknown) => {

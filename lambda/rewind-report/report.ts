@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseInput } from '../shared/errors.js';
+import { parseInput } from '../../contract/errors.js';
+import { REWIND_METRICS } from '../../contract/metrics.js';
 import { minutes, publishReport, type ReportDeps, reportKey, seconds } from '../shared/reporting.js';
 
 export interface RewindReportConfig {
@@ -94,9 +95,9 @@ export async function reportRewind(raw: unknown, config: RewindReportConfig, dep
       `Rewind to before ${T}: ${report.outcome}. Recovery point ${R ?? 'n/a'} (${gapSeconds ?? 'n/a'} s before T). ` +
       `RTO ${minutes(totalSeconds)} (target ${minutes(config.rtoTargetSeconds)}).\n${next}\nReport: s3://${config.bucket}/${key}`,
   });
-  if (totalSeconds !== undefined) deps.metrics.addMetric('RewindRtoSeconds', 'Seconds', totalSeconds);
-  if (gapSeconds !== undefined) deps.metrics.addMetric('RewindRecoveryGapSeconds', 'Seconds', gapSeconds);
-  deps.metrics.addMetric(succeeded ? 'RewindSucceeded' : 'RewindFailed', 'Count', 1);
+  if (totalSeconds !== undefined) deps.metrics.addMetric(REWIND_METRICS.rto, 'Seconds', totalSeconds);
+  if (gapSeconds !== undefined) deps.metrics.addMetric(REWIND_METRICS.recoveryGap, 'Seconds', gapSeconds);
+  deps.metrics.addMetric(succeeded ? REWIND_METRICS.succeeded : REWIND_METRICS.failed, 'Count', 1);
   deps.metrics.publishStoredMetrics();
   return {
     outcome: report.outcome,

@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { stateMachineName } from '../../contract/names.js';
 import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
 import type { DelayedReplica } from './delayed-replica.js';
 import type { LambdaFunction } from './lambda-function.js';
@@ -117,7 +118,7 @@ export class RewindWorkflow extends Construct {
 
     this.stateMachine = workflowStateMachine(this, {
       ...props,
-      name: `authdb-dr-${props.environment}-rewind`,
+      name: stateMachineName(props.environment, 'rewind'),
       comment:
         'Rewind the delayed replica to just before the incident time T (input {"incidentTime": "...", "dryRun": false}), promote and verify it',
       start: this.definition(props),

@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
+import { dumpBucketName } from '../../contract/logical-dump.js';
+import { resourcePrefix, stateMachineName } from '../../contract/names.js';
 import type { AuthDatabase } from '../constructs/auth-database.js';
 import type { DelayedReplica } from '../constructs/delayed-replica.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
@@ -190,7 +191,7 @@ export class RecoveryStack extends EnvironmentStack {
         promoteTimeout: Duration.minutes(r.promoteTimeoutMinutes),
         backupRetention: Duration.days(config.database.backupRetentionDays),
         rtoTarget: Duration.minutes(config.targets.rtoMinutes),
-        restoreStateMachineName: `authdb-dr-${config.name}-restore`,
+        restoreStateMachineName: stateMachineName(config.name, 'restore'),
         logRetention: config.logRetentionDays,
       });
     }
@@ -252,7 +253,7 @@ export class RecoveryStack extends EnvironmentStack {
     );
     output(
       'DashboardUrl',
-      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=authdb-dr-${config.name}`,
+      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${resourcePrefix(config.name)}`,
       'RPO, RTO, drill and restore outcomes, backup failures, database health',
     );
   }

@@ -3,8 +3,8 @@ import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, 
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, it } from 'vitest';
+import { READINESS_METRICS } from '../../contract/metrics.js';
 import { measureReadiness } from '../../lambda/readiness-monitor/readiness.js';
-import { READINESS_METRICS } from '../../lib/readiness-metrics.js';
 import { templateOf } from '../support/app.js';
 import { rolePolicies } from '../support/iam-policies.js';
 
