@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const ROOT = resolve(__dirname, '../..');
 
 /** Every import/export/dynamic-import specifier of a TypeScript file, as written. */
 function specifiersOf(file: string): string[] {
