@@ -141,7 +141,7 @@ export function parseExecutionArn(env: Environment, arn: string): ExecutionArn {
         `arn:aws:states:${env.config.primaryRegion}:${env.config.account}:execution:${stateMachineName(env.name, 'drill')}:NAME`,
     );
   }
-  const [, region, account, stateMachine, name] = match as unknown as [string, string, string, string, string];
+  const [, region, account, stateMachine, name] = match;
   const ours = [stateMachineName(env.name, 'drill'), stateMachineName(env.name, 'restore')];
   if (region !== env.region || account !== env.config.account || !ours.includes(stateMachine)) {
     throw new UsageError(

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DRILL_PREFIX } from './tags.js';
 
+/** What a drill restores from. */
+export const DRILL_MODES = ['point-in-time', 'latest-snapshot', 'snapshot', 'recovery-point'] as const;
+
 const snapshotIdentifier = z.string().regex(/^[a-zA-Z][a-zA-Z0-9:-]{0,254}$/, {
   message: 'allowed: an RDS snapshot identifier such as rds:authdb-prod-2026-11-25-18-05',
 });
@@ -19,7 +22,7 @@ export const recoveryPointArn = z
 export const drillInputSchema = z
   .object({
     mode: z
-      .enum(['point-in-time', 'latest-snapshot', 'snapshot', 'recovery-point'], {
+      .enum(DRILL_MODES, {
         message: 'allowed: point-in-time, latest-snapshot, snapshot or recovery-point',
       })
       .default('point-in-time'),

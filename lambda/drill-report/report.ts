@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { drillStateSchema } from '../../contract/drill-state.js';
 import { parseInput } from '../../contract/errors.js';
 import { DRILL_METRICS } from '../../contract/metrics.js';
 import type { DrillState } from '../shared/drill.js';
@@ -69,10 +69,6 @@ export interface DrillReport {
   cleanupError?: DrillState['cleanupError'];
   reportedAt: string;
 }
-
-const eventSchema = z
-  .object({ plan: z.object({ executionArn: z.string(), executionName: z.string(), environment: z.string() }).loose() })
-  .loose();
 
 /** Builds the drill report from the workflow state. Pure. */
 export function buildReport(state: DrillState, config: ReportConfig, now: Date): DrillReport {
@@ -162,7 +158,7 @@ export async function reportDrill(
   config: ReportConfig,
   deps: ReportDeps,
 ): Promise<{ reportKey: string; outcome: string }> {
-  const state = parseInput(eventSchema, event, 'report event') as unknown as DrillState;
+  const state: DrillState = parseInput(drillStateSchema, event, 'report event');
   const report = buildReport(state, config, deps.now());
   const key = reportKey('drills', config.environment, report.execution.startedAt, report.execution.name);
 

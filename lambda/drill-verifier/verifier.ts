@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { endpointSchema, sourceCountsSchema } from '../../contract/drill-state.js';
 import { parseInput } from '../../contract/errors.js';
 import type { ConnectionFactory } from '../shared/db.js';
 import { DEFAULT_MAX_SAMPLE_IDS, sampleDifferingKeys } from '../shared/digests.js';
-import type { DrillPlan, Endpoint, VerifyResult } from '../shared/drill.js';
+import type { Endpoint, VerifyResult } from '../shared/drill.js';
 import {
   compareCounts,
   countRestored,
@@ -28,7 +29,7 @@ export interface VerifierDeps {
   now: () => Date;
 }
 
-const endpointSchema = z.object({ host: z.string().min(1), port: z.number().int() });
+/** What the verifier reads of the plan: the drill's (DrillPlan) or the restore workflow's, which share these. */
 const planSchema = z
   .object({
     mode: z.string(),
@@ -47,10 +48,7 @@ const eventSchema = z.discriminatedUnion('action', [
     action: z.literal('verify'),
     plan: planSchema,
     scratch: z.object({ endpoint: endpointSchema }).loose(),
-    sourceCounts: z
-      .custom<SourceCounts>((v) => typeof v === 'object' && v !== null && 'countedAt' in v)
-      .nullable()
-      .optional(),
+    sourceCounts: sourceCountsSchema.nullable().optional(),
   }),
 ]);
 
@@ -74,7 +72,6 @@ export async function verifier(
       digest: true,
     });
   }
-  const plan = parsed.plan as unknown as DrillPlan;
   const connect = deps.connectTo(parsed.scratch.endpoint);
   const restoredSchema = () => schemaOf(connect, names, 'restore');
   if (parsed.sourceCounts) {
@@ -104,7 +101,7 @@ export async function verifier(
     };
   }
   // Restored from a snapshot: no source counts exist for that moment, so the counts are reported only.
-  const cutoff = plan.snapshot?.createdAt ?? deps.now().toISOString();
+  const cutoff = parsed.plan.snapshot?.createdAt ?? deps.now().toISOString();
   const report = countsWithoutComparison(await countRestored(connect, config.tables, cutoff, config));
   // No counts of the source at that moment, but the schema can still be compared with the source's.
   report.schemaDifferences = compareSchemas(
