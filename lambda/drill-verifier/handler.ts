@@ -2,7 +2,7 @@ import { verifiedTablesSchema } from '../../contract/config-values.js';
 import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
 import type { Endpoint } from '../shared/drill.js';
 import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { verifier } from './verifier.js';
 
 const logger = createLogger('drill-verifier');
@@ -25,8 +25,8 @@ function connectTo(at: Endpoint) {
   return () => connect(endpoint, password, { ssl, statementTimeoutMs, applicationName: 'authdb-dr-verifier' });
 }
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await verifier(event, config, { connectTo, now: () => new Date() });
   logger.info('verifier result', { result });
   return result;
-};
+});

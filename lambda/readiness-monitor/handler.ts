@@ -3,7 +3,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv } from '../shared/env.js';
-import { createLogger, createMetrics } from '../shared/observability.js';
+import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { measureReadiness } from './readiness.js';
 
 const logger = createLogger('readiness-monitor');
@@ -22,9 +22,9 @@ const deps = {
   now: () => new Date(),
 };
 
-export const handler = async () => {
+export const handler = lambdaHandler(logger, async () => {
   const result = await measureReadiness(config, deps);
   if (Object.keys(result.errors).length > 0) logger.error('readiness figures missing', result);
   else logger.info('readiness measured', result);
   return result;
-};
+});

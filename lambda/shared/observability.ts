@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricService } from '../../contract/metrics.js';
 import { PROJECT } from '../../contract/names.js';
 
@@ -18,4 +20,31 @@ export function createMetrics(serviceName: MetricService, environment: string): 
     serviceName,
     defaultDimensions: { [METRIC_DIMENSIONS.environment]: environment },
   });
+}
+
+const correlated = z.union([
+  z.object({ plan: z.object({ executionName: z.string().min(1) }) }),
+  z.object({ execution: z.object({ Name: z.string().min(1) }) }),
+]);
+
+/** The Step Functions execution an event belongs to (its plan, or `$$.Execution` passed as `execution`). */
+export function executionNameOf(event: unknown): string | undefined {
+  const parsed = correlated.safeParse(event);
+  if (!parsed.success) return undefined;
+  return 'plan' in parsed.data ? parsed.data.plan.executionName : parsed.data.execution.Name;
+}
+
+/**
+ * Wraps a handler so every log line carries the invocation (request id, function, cold start) and, as correlation
+ * id, the execution name: one CloudWatch Logs Insights filter then shows a drill's lines across all its functions.
+ */
+export function lambdaHandler<R>(logger: Logger, run: (event: unknown) => Promise<R>) {
+  return async (event: unknown, context?: Context): Promise<R> => {
+    // A warm container keeps the logger: drop the previous invocation's keys first.
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    const execution = executionNameOf(event);
+    if (execution !== undefined) logger.setCorrelationId(execution);
+    return run(event);
+  };
 }
