@@ -25,7 +25,7 @@ export function statefulIds(environment: string): Record<string, Record<string, 
     for (const [id, r] of Object.entries(resources)) {
       if (!STATEFUL_TYPES.includes(r.Type)) continue;
       if (r.Type === 'AWS::Logs::LogGroup' && r.DeletionPolicy !== 'Retain') continue;
-      (byType[r.Type] ??= []).push(id);
+      byType[r.Type] = [...(byType[r.Type] ?? []), id];
     }
     for (const ids of Object.values(byType)) ids.sort();
     out[name] = byType;
