@@ -3,7 +3,8 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { z } from 'zod';
-import { describeIssues } from '../lambda/shared/errors.js';
+import { describeIssues } from '../contract/errors.js';
+import { stateMachineName as workflowName } from '../contract/names.js';
 import type { EnvironmentConfig } from '../lib/config/schema.js';
 
 /**
@@ -98,7 +99,7 @@ export interface Environment {
 }
 
 export function stateMachineName(env: string, kind: WorkflowKind): string {
-  return `authdb-dr-${env}-${kind}`;
+  return workflowName(env, kind);
 }
 
 export function resolveEnvironment(deps: CliDeps, name: string): Environment {
@@ -154,7 +155,7 @@ export function parseExecutionArn(env: Environment, arn: string): ExecutionArn {
         `arn:aws:states:${env.config.primaryRegion}:${env.config.account}:execution:${stateMachineName(env.name, 'drill')}:NAME`,
     );
   }
-  const [, region, account, stateMachine, name] = match as unknown as [string, string, string, string, string];
+  const [, region, account, stateMachine, name] = match;
   const ours = workflowsOf(env).map((kind) => stateMachineName(env.name, kind));
   if (region !== env.region || account !== env.config.account || !ours.includes(stateMachine)) {
     throw new UsageError(

@@ -1,5 +1,5 @@
+import type { Manifest } from '../contract/logical-dump.js';
 import { connectLibpq } from '../jobs/logical-dump/connection.js';
-import type { Manifest } from '../jobs/logical-dump/contract.js';
 import type { LibpqConnection } from '../jobs/logical-dump/snapshot.js';
 import { UsageError } from './context.js';
 

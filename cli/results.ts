@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resourceName } from '../contract/names.js';
 import type { Environment, WorkflowKind } from './context.js';
 import { failoverResult } from './failover-result.js';
 import { formatDuration, formatMinutes } from './format.js';
@@ -205,7 +206,7 @@ export function executionResult(env: Environment, facts: ExecutionFacts): Execut
     kind: facts.kind,
     report: {
       key: reportKeyOf(facts.kind, env.name, facts.startDate, facts.name),
-      bucket: `output ReportBucketName of stack authdb-dr-${env.name}-recovery`,
+      bucket: `output ReportBucketName of stack ${resourceName(env.name, 'recovery')}`,
     },
   };
   const rtoTarget = env.config.targets.rtoMinutes * 60;

@@ -1,5 +1,6 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
+import { resourcePrefix } from '../contract/names.js';
 import type { EnvironmentConfig } from './config/schema.js';
 import { BackupStack } from './stacks/backup-stack.js';
 import { DatabaseStack } from './stacks/database-stack.js';
@@ -27,7 +28,7 @@ export interface EnvironmentStacks {
 
 /** Builds every stack of one environment (primary region and DR region) from its validated config. */
 export function buildEnvironment(app: App, config: EnvironmentConfig): EnvironmentStacks {
-  const prefix = `authdb-dr-${config.name}`;
+  const prefix = resourcePrefix(config.name);
   const drRegion = new DrRegionStack(app, `${prefix}-dr-region`, {
     config,
     zones: config.availabilityZones.dr,

@@ -143,6 +143,9 @@ export class CloudAssembly {
     if (!existsSync(modulePath)) throw new Error(`The bundle of ${logicalId} is missing: ${modulePath}`);
     const variables = (resource.Properties.Environment as { Variables?: unknown } | undefined)?.Variables ?? {};
     const environment = z.record(z.string(), z.string()).parse(this.resolve(stack, variables));
+    // Lambda mounts layers at /opt and resolves packages from /opt/nodejs/node_modules: the same, from cdk.out.
+    const layerModules = this.layerModuleDirs(stack, resource.Properties.Layers);
+    if (layerModules.length > 0) environment.NODE_PATH = layerModules.join(':');
     return {
       logicalId,
       modulePath,
@@ -150,6 +153,21 @@ export class CloudAssembly {
       timeoutSeconds: Number(resource.Properties.Timeout ?? 3),
       environment,
     };
+  }
+
+  private layerModuleDirs(stack: string, layers: unknown): string[] {
+    const refs = z
+      .array(z.object({ Ref: z.string() }))
+      .default([])
+      .parse(layers);
+    return refs.map(({ Ref }) => {
+      const layer = this.templates.get(stack)!.Resources[Ref];
+      const assetPath = layer?.Metadata?.['aws:asset:path'];
+      if (layer?.Type !== 'AWS::Lambda::LayerVersion' || typeof assetPath !== 'string') {
+        throw new Error(`${Ref} in ${stack} is not a Lambda layer with a bundled asset`);
+      }
+      return join(this.dir, assetPath, 'nodejs', 'node_modules');
+    });
   }
 
   private importValue(name: string): unknown {

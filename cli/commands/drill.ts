@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type DrillInput, drillInputSchema } from '../../lambda/shared/drill.js';
+import { type DrillInput, drillInputSchema } from '../../contract/drill-input.js';
 import { type CliDeps, type ExitCode, invalidInput, resolveEnvironment } from '../context.js';
 import { envOption, type StartFlags, startOptions } from '../options.js';
 import { startWorkflow } from '../start.js';

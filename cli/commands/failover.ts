@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { type FailoverInput, failoverInputSchema } from '../../lib/failover-input.js';
+import { type FailoverInput, failoverInputSchema } from '../../contract/failover-input.js';
 import { executionArnOf, findExecution, observe, reattachCommand } from '../aws.js';
 import {
   type CliDeps,

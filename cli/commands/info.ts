@@ -5,6 +5,7 @@ import {
   DescribeDBSnapshotsCommand,
 } from '@aws-sdk/client-rds';
 import type { Command } from 'commander';
+import { resourceName } from '../../contract/names.js';
 import { observe } from '../aws.js';
 import { describeError } from '../aws-errors.js';
 import {
@@ -115,7 +116,7 @@ export async function environmentInfo(deps: CliDeps, env: Environment): Promise<
     ['primary', primaryRegion],
     ['dr', drRegion],
   ] as const) {
-    const name = `authdb-dr-${env.name}-${which}`;
+    const name = resourceName(env.name, which);
     const points = await section(env, `list the recovery points in vault ${name} (${region})`, async () => {
       const out = await clients(deps)
         .backup(region)

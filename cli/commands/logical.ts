@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import type { KeyringNode } from '@aws-crypto/client-node';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
-import { downloadVerified, getManifest } from '../../jobs/logical-dump/archive.js';
-import { connectLibpq } from '../../jobs/logical-dump/connection.js';
 import {
   compareCounts,
   describeMismatches,
@@ -16,7 +14,9 @@ import {
   encryptionContext,
   type Manifest,
   objectKeys,
-} from '../../jobs/logical-dump/contract.js';
+} from '../../contract/logical-dump.js';
+import { downloadVerified, getManifest } from '../../jobs/logical-dump/archive.js';
+import { connectLibpq } from '../../jobs/logical-dump/connection.js';
 import { kmsDiscoveryKeyring } from '../../jobs/logical-dump/crypto.js';
 import { decryptIntoPgRestore, decryptIntoWritable } from '../../jobs/logical-dump/restore.js';
 import { countTables } from '../../jobs/logical-dump/snapshot.js';

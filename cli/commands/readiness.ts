@@ -1,6 +1,6 @@
 import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
-import { type ReadinessFigure, readinessFigures } from '../../lib/readiness-metrics.js';
+import { type ReadinessFigure, readinessFigures } from '../../contract/readiness.js';
 import { observe } from '../aws.js';
 import {
   type CliDeps,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type RestoreInput, restoreInputSchema } from '../../lambda/shared/restore-input.js';
+import { type RestoreInput, restoreInputSchema } from '../../contract/restore-input.js';
 import { type CliDeps, type Environment, type ExitCode, invalidInput, resolveEnvironment } from '../context.js';
 import { envOption, type StartFlags, startOptions } from '../options.js';
 import { startWorkflow } from '../start.js';

@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { type RewindInput, rewindInputSchema } from '../../lib/rewind-input.js';
+import { type RewindInput, rewindInputSchema } from '../../contract/rewind-input.js';
 import { executionArnOf, findExecution, observe, reattachCommand } from '../aws.js';
 import {
   type CliDeps,

@@ -1,7 +1,7 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { type DBInstance, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import type { Command } from 'commander';
-import { standbyInstanceId } from '../../lib/readiness-metrics.js';
+import { standbyInstanceId } from '../../contract/readiness.js';
 import { observe } from '../aws.js';
 import { type CliDeps, type Environment, EXIT, type ExitCode, print, settingsOf } from '../context.js';
 import { formatDuration } from '../format.js';

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type Manifest, parseManifest } from './contract.js';
+import { type Manifest, parseManifest } from '../../contract/logical-dump.js';
 import { DigestStream } from './crypto.js';
 
 /** Multipart parts of 16 MiB, two in flight: memory stays near 32 MiB whatever the dump's size. */

@@ -1,8 +1,6 @@
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import type { KeyringNode } from '@aws-crypto/client-node';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { checkDigest, objectStream, putManifest, uploadStream } from './archive.js';
-import { connectLibpq } from './connection.js';
 import {
   compareCounts,
   describeMismatches,
@@ -11,7 +9,9 @@ import {
   type Manifest,
   objectKeys,
   type Verification,
-} from './contract.js';
+} from '../../contract/logical-dump.js';
+import { checkDigest, objectStream, putManifest, uploadStream } from './archive.js';
+import { connectLibpq } from './connection.js';
 import { DigestStream, encryptingStream } from './crypto.js';
 import { decryptIntoPgRestore } from './restore.js';
 import type { ScratchPostgres } from './scratch-postgres.js';

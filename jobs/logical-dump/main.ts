@@ -3,8 +3,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Signer } from '@aws-sdk/rds-signer';
 import { z } from 'zod';
+import { LOGICAL_DUMP_ENV as ENV, LOGICAL_DUMP_METRICS, LOGICAL_DUMP_SERVICE } from '../../contract/logical-dump.js';
 import { createLogger, createMetrics } from '../../lambda/shared/observability.js';
-import { LOGICAL_DUMP_ENV as ENV, LOGICAL_DUMP_METRICS, LOGICAL_DUMP_SERVICE } from './contract.js';
 import { kmsKeyring } from './crypto.js';
 import { type DumpJobResult, runDumpJob } from './job.js';
 import { startScratchPostgres } from './scratch-postgres.js';

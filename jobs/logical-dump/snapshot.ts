@@ -2,7 +2,7 @@ import { type ChildProcess, type ChildProcessByStdio, execFile, spawn } from 'no
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type pg from 'pg';
-import type { TableCount } from './contract.js';
+import type { TableCount } from '../../contract/logical-dump.js';
 
 const run = promisify(execFile);
 

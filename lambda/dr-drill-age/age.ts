@@ -1,5 +1,5 @@
 import { DescribeStateMachineCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { DR_REGION_DRILL_METRICS as M } from '../../lib/dr-region-drill-metrics.js';
+import { DR_REGION_DRILL_METRICS as M } from '../../contract/metrics.js';
 import type { MetricsPort } from '../shared/reporting.js';
 
 export interface DrillAgeResult {

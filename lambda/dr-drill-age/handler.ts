@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DR_REGION_DRILL_METRICS } from '../../lib/dr-region-drill-metrics.js';
+import { DR_REGION_DRILL_METRICS } from '../../contract/metrics.js';
 import { requireEnv } from '../shared/env.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { publishDrillAge } from './age.js';

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DR_REGION_DRILL_METRICS } from '../../lib/dr-region-drill-metrics.js';
+import { DR_REGION_DRILL_METRICS } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { reportDrRegionDrill } from './report.js';

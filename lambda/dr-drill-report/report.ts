@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DR_REGION_DRILL_METRICS as M } from '../../lib/dr-region-drill-metrics.js';
+import { DR_REGION_DRILL_METRICS as M } from '../../contract/metrics.js';
 import {
   buildReport,
   type DrillReport,

@@ -1,9 +1,9 @@
 import { DeleteDBInstanceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
+import { parseInput, WorkflowError } from '../../contract/errors.js';
+import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE } from '../../contract/tags.js';
 import { type CleanupResult, scratchInstanceId } from '../shared/drill.js';
-import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, tagValue } from '../shared/rds-instances.js';
-import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE } from '../shared/tags.js';
 
 export interface CleanupDeps {
   rds: RDSClient;

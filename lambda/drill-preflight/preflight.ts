@@ -1,6 +1,8 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { ExecutionStatus, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { parseInput, WorkflowError } from '../../contract/errors.js';
+import { DRILL_PREFIX, PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE } from '../../contract/tags.js';
 import {
   type DrillPlan,
   drillInputSchema,
@@ -8,10 +10,8 @@ import {
   scratchInstanceId,
   stateMachineArnOf,
 } from '../shared/drill.js';
-import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, listInstances, tagValue } from '../shared/rds-instances.js';
 import { resolveSnapshot } from '../shared/snapshots.js';
-import { DRILL_PREFIX, PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE } from '../shared/tags.js';
 
 export interface PreflightConfig {
   environment: string;

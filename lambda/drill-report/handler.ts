@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics } from '../shared/observability.js';
+import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { reportDrill } from './report.js';
 
 const logger = createLogger('drill-report');
@@ -12,11 +13,11 @@ const config = {
   rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
   rpoTargetSeconds: requireIntEnv('RPO_TARGET_SECONDS'),
 };
-const metrics = createMetrics('dr-drill', config.environment);
+const metrics = createMetrics(METRIC_SERVICES.drill, config.environment);
 const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await reportDrill(event, config, deps);
   logger.info('drill reported', result);
   return result;
-};
+});

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import { drillStateSchema } from '../../contract/drill-state.js';
+import { parseInput } from '../../contract/errors.js';
+import { DRILL_METRICS } from '../../contract/metrics.js';
 import type { DrillPlan, DrillState } from '../shared/drill.js';
-import { parseInput } from '../shared/errors.js';
 import {
   databaseSchemaDifferences,
   type MetricsPort,
@@ -68,10 +69,6 @@ export interface DrillReport {
   cleanupError?: DrillState['cleanupError'];
   reportedAt: string;
 }
-
-const eventSchema = z
-  .object({ plan: z.object({ executionArn: z.string(), executionName: z.string(), environment: z.string() }).loose() })
-  .loose();
 
 /** The state a report is built from; the source's endpoint is not needed (the DR-region drill may have none). */
 export type ReportedState = Omit<DrillState, 'plan'> & { plan: Omit<DrillPlan, 'source'> };
@@ -164,22 +161,22 @@ export async function reportDrill(
   config: ReportConfig,
   deps: ReportDeps,
 ): Promise<{ reportKey: string; outcome: string }> {
-  const state = parseInput(eventSchema, event, 'report event') as unknown as DrillState;
+  const state: DrillState = parseInput(drillStateSchema, event, 'report event');
   const report = buildReport(state, config, deps.now());
   const key = reportKey('drills', config.environment, report.execution.startedAt, report.execution.name);
 
   const m = deps.metrics;
-  m.addMetric('DrillSucceeded', 'Count', report.outcome === 'succeeded' ? 1 : 0);
-  m.addMetric('DrillFailed', 'Count', report.outcome === 'failed' ? 1 : 0);
-  m.addMetric('RpoLagSeconds', 'Seconds', report.rpo.lagSeconds);
-  m.addMetric('MismatchedTables', 'Count', report.mismatchedTables.length);
-  const optional = {
-    RestoreSeconds: report.rto.restoreSeconds,
-    VerifySeconds: report.rto.verifySeconds,
-    RtoSeconds: report.rto.totalSeconds,
-    FreshnessSeconds: report.rpo.freshnessSeconds,
-  };
-  for (const [name, value] of Object.entries(optional)) {
+  m.addMetric(DRILL_METRICS.succeeded, 'Count', report.outcome === 'succeeded' ? 1 : 0);
+  m.addMetric(DRILL_METRICS.failed, 'Count', report.outcome === 'failed' ? 1 : 0);
+  m.addMetric(DRILL_METRICS.rpoLag, 'Seconds', report.rpo.lagSeconds);
+  m.addMetric(DRILL_METRICS.mismatchedTables, 'Count', report.mismatchedTables.length);
+  const optional: [string, number | undefined][] = [
+    [DRILL_METRICS.restore, report.rto.restoreSeconds],
+    [DRILL_METRICS.verify, report.rto.verifySeconds],
+    [DRILL_METRICS.rto, report.rto.totalSeconds],
+    [DRILL_METRICS.freshness, report.rpo.freshnessSeconds],
+  ];
+  for (const [name, value] of optional) {
     if (value !== undefined) m.addMetric(name, 'Seconds', value);
   }
   m.publishStoredMetrics();

@@ -1,10 +1,11 @@
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
+import { drillPlanSchema, sourceCountsSchema } from '../../contract/drill-state.js';
+import { parseInput, WorkflowError } from '../../contract/errors.js';
+import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../../contract/tags.js';
 import type { DrillPlan, RestoreRequest } from '../shared/drill.js';
-import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, tagValue } from '../shared/rds-instances.js';
 import { type RestoreSettings, requestRestore } from '../shared/restore-request.js';
-import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../shared/tags.js';
 
 export interface DrillRestoreConfig {
   instanceClass: string;
@@ -19,12 +20,8 @@ export interface DrillRestoreDeps {
 }
 
 const eventSchema = z.object({
-  plan: z.object({ mode: z.string(), scratchInstanceId: z.string().startsWith('drill-') }).loose(),
-  sourceCounts: z
-    .object({ countedAt: z.iso.datetime({ offset: true }) })
-    .loose()
-    .nullable()
-    .optional(),
+  plan: drillPlanSchema,
+  sourceCounts: sourceCountsSchema.pick({ countedAt: true }).nullable().optional(),
 });
 
 /**
@@ -37,7 +34,7 @@ export async function requestDrillRestore(
   deps: DrillRestoreDeps,
 ): Promise<RestoreRequest> {
   const parsed = parseInput(eventSchema, event, 'restore event');
-  const plan = parsed.plan as unknown as DrillPlan;
+  const { plan } = parsed;
   const restoreTime = plan.mode === 'point-in-time' ? parsed.sourceCounts?.countedAt : undefined;
   if (plan.mode === 'point-in-time' && !restoreTime) {
     throw new WorkflowError(

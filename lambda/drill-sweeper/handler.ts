@@ -1,17 +1,18 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics } from '../shared/observability.js';
+import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { sweep } from './sweeper.js';
 
 const logger = createLogger('drill-sweeper');
 const config = { maxAgeHours: requireIntEnv('MAX_AGE_HOURS') };
-const metrics = createMetrics('dr-drill', requireEnv('ENVIRONMENT'));
+const metrics = createMetrics(METRIC_SERVICES.drill, requireEnv('ENVIRONMENT'));
 const deps = { rds: new RDSClient({ maxAttempts: 5 }), sfn: new SFNClient({}), metrics, now: () => new Date() };
 
-export const handler = async () => {
+export const handler = lambdaHandler(logger, async () => {
   const result = await sweep(config, deps);
   if (result.orphaned.length > 0) logger.warn('abandoned drill instances found', { result });
   else logger.info('no abandoned drill instances', { result });
   return result;
-};
+});

@@ -1,7 +1,8 @@
 import { DeleteDBInstanceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DRILL_METRICS } from '../../contract/metrics.js';
+import { DRILL_PREFIX, PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../../contract/tags.js';
 import { listInstances, tagValue } from '../shared/rds-instances.js';
-import { DRILL_PREFIX, PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../shared/tags.js';
 
 export interface SweeperConfig {
   maxAgeHours: number;
@@ -56,7 +57,7 @@ export async function sweep(config: SweeperConfig, deps: SweeperDeps): Promise<S
     );
     result.deleted.push(id);
   }
-  deps.metrics.addMetric('OrphanedDrillInstances', 'Count', result.orphaned.length);
+  deps.metrics.addMetric(DRILL_METRICS.orphanedInstances, 'Count', result.orphaned.length);
   deps.metrics.publishStoredMetrics();
   return result;
 }

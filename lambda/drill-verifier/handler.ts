@@ -1,8 +1,8 @@
+import { verifiedTablesSchema } from '../../contract/config-values.js';
 import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
 import type { Endpoint } from '../shared/drill.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
-import type { TableSpec } from '../shared/row-counts.js';
+import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { verifier } from './verifier.js';
 
 const logger = createLogger('drill-verifier');
@@ -12,7 +12,7 @@ const region = requireEnv('AWS_REGION');
 const statementTimeoutMs = requireIntEnv('STATEMENT_TIMEOUT_MS');
 const caBundlePath = process.env.CA_BUNDLE_PATH || RDS_CA_BUNDLE_PATH;
 const config = {
-  tables: JSON.parse(requireEnv('TABLES')) as TableSpec[],
+  tables: requireJsonEnv('TABLES', verifiedTablesSchema),
   settleSeconds: requireIntEnv('SETTLE_SECONDS'),
   concurrency: requireIntEnv('CONCURRENCY'),
 };
@@ -25,8 +25,8 @@ function connectTo(at: Endpoint) {
   return () => connect(endpoint, password, { ssl, statementTimeoutMs, applicationName: 'authdb-dr-verifier' });
 }
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await verifier(event, config, { connectTo, now: () => new Date() });
   logger.info('verifier result', { result });
   return result;
-};
+});

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { endpointSchema, sourceCountsSchema } from '../../contract/drill-state.js';
+import { parseInput } from '../../contract/errors.js';
 import type { ConnectionFactory } from '../shared/db.js';
 import { DEFAULT_MAX_SAMPLE_IDS, sampleDifferingKeys } from '../shared/digests.js';
-import type { DrillPlan, Endpoint, VerifyResult } from '../shared/drill.js';
-import { parseInput } from '../shared/errors.js';
+import type { Endpoint, VerifyResult } from '../shared/drill.js';
 import {
   compareCounts,
   countRestored,
@@ -30,7 +31,7 @@ export interface VerifierDeps {
   now: () => Date;
 }
 
-const endpointSchema = z.object({ host: z.string().min(1), port: z.number().int() });
+/** What the verifier reads of the plan: the drill's (DrillPlan) or the restore workflow's, which share these. */
 const planSchema = z
   .object({
     mode: z.string(),
@@ -51,10 +52,7 @@ const eventSchema = z.discriminatedUnion('action', [
     scratch: z.object({ endpoint: endpointSchema }).loose(),
     /** Restore only: count the source's rows stamped after this instant (what a cutover leaves behind). */
     recoveryPoint: z.iso.datetime({ offset: true }).optional(),
-    sourceCounts: z
-      .custom<SourceCounts>((v) => typeof v === 'object' && v !== null && 'countedAt' in v)
-      .nullable()
-      .optional(),
+    sourceCounts: sourceCountsSchema.nullable().optional(),
   }),
 ]);
 
@@ -78,7 +76,6 @@ export async function verifier(
       digest: true,
     });
   }
-  const plan = parsed.plan as unknown as DrillPlan;
   const connect = deps.connectTo(parsed.scratch.endpoint);
   const restoredSchema = () => schemaOf(connect, names, 'restore');
   if (parsed.sourceCounts) {
@@ -109,7 +106,7 @@ export async function verifier(
     };
   }
   // Restored from a snapshot: no source counts exist for that moment, so the counts are reported only.
-  const cutoff = plan.snapshot?.createdAt ?? deps.now().toISOString();
+  const cutoff = parsed.plan.snapshot?.createdAt ?? deps.now().toISOString();
   const report = countsWithoutComparison(await countRestored(connect, config.tables, cutoff, config));
   // No counts of the source at that moment, but the schema can still be compared with the source's.
   report.schemaDifferences = compareSchemas(

@@ -12,7 +12,7 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { z } from 'zod';
-import { type FailoverInput, failoverInputSchema } from '../../lib/failover-input.js';
+import { type FailoverInput, failoverInputSchema } from '../../contract/failover-input.js';
 import { parseInput, shown, WorkflowError } from '../shared/errors.js';
 import { describeInstance, TERMINAL_FAILURE_STATES } from '../shared/rds-instances.js';
 import { requestRestore } from '../shared/restore-request.js';

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { reportFailover } from './report.js';
@@ -18,7 +19,7 @@ const config = {
 const deps = {
   s3: new S3Client({}),
   sns: new SNSClient({}),
-  metrics: createMetrics('failover-report', environment),
+  metrics: createMetrics(METRIC_SERVICES.failover, environment),
   now: () => new Date(),
 };
 

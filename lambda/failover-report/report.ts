@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FAILOVER_METRICS } from '../../lib/failover-metrics.js';
+import { FAILOVER_METRICS } from '../../contract/metrics.js';
 import { parseInput } from '../shared/errors.js';
 import { publishReport, type ReportDeps, seconds } from '../shared/reporting.js';
 

@@ -1,7 +1,7 @@
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
+import { parseInput } from '../../contract/errors.js';
 import type { InstanceStatus } from '../shared/drill.js';
-import { parseInput } from '../shared/errors.js';
 import { describeInstance, TERMINAL_FAILURE_STATES } from '../shared/rds-instances.js';
 
 export interface InstanceStatusDeps {

@@ -2,8 +2,9 @@ import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics } from '../shared/observability.js';
+import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { measureReadiness } from './readiness.js';
 
 const logger = createLogger('readiness-monitor');
@@ -17,7 +18,7 @@ const config = {
   drDrillLookbackDays: requireIntEnv('DR_DRILL_LOOKBACK_DAYS'),
   ...(standby ? { standbyInstanceId: standby } : {}),
 };
-const metrics = createMetrics('readiness', config.environment);
+const metrics = createMetrics(METRIC_SERVICES.readiness, config.environment);
 const deps = {
   rds: new RDSClient({}),
   drRds: new RDSClient({ region: drRegion }),
@@ -28,9 +29,9 @@ const deps = {
   now: () => new Date(),
 };
 
-export const handler = async () => {
+export const handler = lambdaHandler(logger, async () => {
   const result = await measureReadiness(config, deps);
   if (Object.keys(result.errors).length > 0) logger.error('readiness figures missing', result);
   else logger.info('readiness measured', result);
   return result;
-};
+});

@@ -3,7 +3,7 @@ import { ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
 import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstanceAutomatedBackupsCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { DR_REGION_DRILL_SUCCESS, READINESS_METRICS } from '../../lib/readiness-metrics.js';
+import { DR_REGION_DRILL_SUCCESS, READINESS_METRICS } from '../../contract/metrics.js';
 import { describeInstance } from '../shared/rds-instances.js';
 import type { MetricsPort } from '../shared/reporting.js';
 

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { reportRestore } from './report.js';
@@ -11,7 +12,7 @@ const config = {
   topicArn: requireEnv('ALERT_TOPIC_ARN'),
   rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
 };
-const metrics = createMetrics('restore', config.environment);
+const metrics = createMetrics(METRIC_SERVICES.restore, config.environment);
 const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
 
 export const handler = async (event: unknown) => {

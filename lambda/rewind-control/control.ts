@@ -5,7 +5,7 @@ import {
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { z } from 'zod';
-import { parseInput } from '../shared/errors.js';
+import { parseInput } from '../../contract/errors.js';
 import { describeInstance, TERMINAL_FAILURE_STATES } from '../shared/rds-instances.js';
 import { preRestoreIdentifier } from '../shared/restore-input.js';
 import { RewindError, recoveryTargetSettings, rewindInputSchema } from '../shared/rewind.js';

@@ -1,6 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { control } from './control.js';
 
 const logger = createLogger('rewind-control');
@@ -16,8 +16,8 @@ const config = {
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await control(event, config, deps);
   logger.info('rewind control', { action: (event as { action?: unknown })?.action, result });
   return result;
-};
+});

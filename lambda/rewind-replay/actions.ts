@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { parseInput } from '../../contract/errors.js';
 import type { ConnectionFactory } from '../shared/db.js';
-import { parseInput } from '../shared/errors.js';
 import { RewindError } from '../shared/rewind.js';
 import { countRestored, type TableSpec } from '../shared/row-counts.js';
 import { checkRecoveryTarget, freezeReplay, type ReplaySession, readReplayState } from './replay.js';

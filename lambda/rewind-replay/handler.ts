@@ -1,7 +1,7 @@
+import { verifiedTablesSchema } from '../../contract/config-values.js';
 import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
-import type { TableSpec } from '../shared/row-counts.js';
+import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { replayAction } from './actions.js';
 
 const logger = createLogger('rewind-replay');
@@ -12,7 +12,7 @@ const database = requireEnv('DATABASE_NAME');
 const caBundlePath = process.env.CA_BUNDLE_PATH || RDS_CA_BUNDLE_PATH;
 const config = {
   environment: requireEnv('ENVIRONMENT'),
-  tables: JSON.parse(requireEnv('TABLES')) as TableSpec[],
+  tables: requireJsonEnv('TABLES', verifiedTablesSchema),
   concurrency: requireIntEnv('CONCURRENCY'),
   marginSeconds: requireIntEnv('MARGIN_SECONDS'),
   replayBytesPerSecond: requireIntEnv('REPLAY_BYTES_PER_SECOND'),
@@ -32,8 +32,8 @@ const deps = {
   verifier: connectAs(requireEnv('VERIFIER_USER')),
 };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await replayAction(event, config, deps);
   logger.info('rewind replay step', { action: (event as { action?: unknown })?.action, result });
   return result;
-};
+});

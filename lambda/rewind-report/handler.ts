@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics } from '../shared/observability.js';
+import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { reportRewind } from './report.js';
 
 const logger = createLogger('rewind-report');
@@ -13,11 +14,11 @@ const config = {
   marginSeconds: requireIntEnv('MARGIN_SECONDS'),
   productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
 };
-const metrics = createMetrics('rewind', config.environment);
+const metrics = createMetrics(METRIC_SERVICES.rewind, config.environment);
 const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await reportRewind(event, config, deps);
   logger.info('rewind reported', result);
   return result;
-};
+});

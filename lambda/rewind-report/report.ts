@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { REWIND_METRICS } from '../../lib/readiness-metrics.js';
-import { parseInput } from '../shared/errors.js';
+import { parseInput } from '../../contract/errors.js';
+import { REWIND_METRICS } from '../../contract/metrics.js';
 import { minutes, publishReport, type ReportDeps, reportKey, seconds } from '../shared/reporting.js';
 
 export interface RewindReportConfig {

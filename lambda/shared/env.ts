@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import { cut, describeIssues } from '../../contract/errors.js';
+
 /** Reads a required environment variable once, failing at module load with the variable's name. */
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
@@ -14,4 +17,27 @@ export function requireIntEnv(name: string, env: NodeJS.ProcessEnv = process.env
     throw new Error(`Environment variable ${name} must be a whole number, got "${text}"`);
   }
   return value;
+}
+
+/**
+ * A JSON environment variable parsed with `schema`: a bad value fails the cold start naming the variable and what is
+ * wrong, instead of surfacing later as an undefined field in the middle of a drill.
+ */
+export function requireJsonEnv<S extends z.ZodType>(
+  name: string,
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const text = requireEnv(name, env);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`Environment variable ${name} must be JSON, got ${cut(text)}`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new Error(`Invalid environment variable ${name}: ${describeIssues(value, parsed.error.issues).join('; ')}`);
+  }
+  return parsed.data;
 }

@@ -5,8 +5,8 @@ import {
   type RestoreDBInstanceFromDBSnapshotCommandInput,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
+import { TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT, TAG_RESTORED_FROM } from '../../contract/tags.js';
 import { describeInstance } from './rds-instances.js';
-import { TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT, TAG_RESTORED_FROM } from './tags.js';
 
 /** Settings shared by both restore APIs (the from-snapshot input minus what names the snapshot and the target). */
 export type RestoreSettings = Omit<

@@ -21,7 +21,7 @@ export class RewindError extends Error {
   }
 }
 
-export { type RewindInput, rewindInputSchema } from '../../lib/rewind-input.js';
+export { type RewindInput, rewindInputSchema } from '../../contract/rewind-input.js';
 
 /** T as PostgreSQL reads it without ambiguity, microseconds kept: `YYYY-MM-DD HH:MM:SS.ffffff+00`. */
 export function postgresUtc(iso: string): string {

@@ -4,7 +4,7 @@ import {
   DescribeDBSnapshotsCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { WorkflowError } from './errors.js';
+import { WorkflowError } from '../../contract/errors.js';
 
 export interface ResolvedSnapshot {
   /** The snapshot's ARN: RestoreDBInstanceFromDBSnapshot takes it for every kind (automated, manual, AWS Backup). */

@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
 import { RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
 import { createLogger } from '../shared/observability.js';
 import { bootstrapVerifierRole, masterConnection, putResponse } from './bootstrap.js';
@@ -12,13 +13,11 @@ const secrets = new SecretsManagerClient({
 // Always TLS, verified against the RDS CA bundle the Node.js runtime ships, with the host name checked.
 const connectAsMaster = masterConnection((host) => tlsOptions(RDS_CA_BUNDLE_PATH, host));
 
-interface LambdaContext {
-  getRemainingTimeInMillis(): number;
-  logStreamName: string;
-}
-
 /** Invoked directly by CloudFormation for `Custom::VerifierRole` (no provider framework). */
-export const handler = async (event: unknown, context: LambdaContext) => {
+export const handler = async (event: unknown, context: Context) => {
+  // The invocation (request id, function, cold start) on every line; a warm container drops the previous one's.
+  logger.resetKeys();
+  logger.addContext(context);
   await bootstrapVerifierRole(
     event,
     { secrets, connect: connectAsMaster, respond: (url, body) => putResponse(url, body), logger },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instanceClassSchema } from '../../contract/config-values.js';
 
 const CRON_SHAPE = 'cron(minutes hours day-of-month month day-of-week year)';
 const MONTHS = 'JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC';
@@ -181,7 +182,7 @@ export const backupSchema = z
     restoreTesting: z
       .object({
         schedule: cronExpression,
-        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'allowed: an RDS instance class' }),
+        instanceClass: instanceClassSchema,
         validationWindowHours: z.number().int().min(1).max(168, { message: 'allowed: 1 to 168 hours' }),
       })
       .strict(),

@@ -1,4 +1,4 @@
-import { describeIssues } from '../../lambda/shared/errors.js';
+import { describeIssues } from '../../contract/errors.js';
 import { ENVIRONMENTS } from './environments.js';
 import { type EnvironmentConfig, type EnvironmentInput, environmentSchema } from './schema.js';
 

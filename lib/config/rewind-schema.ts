@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { instanceClassSchema } from '../../contract/config-values.js';
 
-const instanceClass = z
-  .string()
-  .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'allowed: an RDS instance class such as db.t4g.medium' });
+const instanceClass = instanceClassSchema;
 const role = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'allowed: a lowercase PostgreSQL role name' });
 const wholeRange = (min: number, max: number, unit: string) =>
   z

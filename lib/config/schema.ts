@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instanceClassSchema } from '../../contract/config-values.js';
 import { backupSchema, checkLockBracketsWrites, primaryVaultWrites } from './backup-schema.js';
 import { breakGlassSchema } from './break-glass-schema.js';
 import { cutoverSchema } from './cutover-schema.js';
@@ -24,9 +25,7 @@ const zones = z
   .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'allowed: an availability zone name' }))
   .min(2, { message: 'allowed: at least 2 availability zones' });
 
-export const instanceClass = z
-  .string()
-  .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'allowed: an RDS instance class such as db.t4g.medium' });
+export const instanceClass = instanceClassSchema;
 
 const days = (min: number, max: number) =>
   z

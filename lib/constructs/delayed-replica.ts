@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { replicaIdentifier } from '../rewind-input.js';
+import { replicaIdentifier } from '../../contract/rewind-input.js';
 import {
   type AuthDatabase,
   acknowledgeMonitoringRole,

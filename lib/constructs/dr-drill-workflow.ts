@@ -14,7 +14,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { DRILL_PREFIX } from '../../lambda/shared/tags.js';
+import { stateMachineName as workflowName } from '../../contract/names.js';
+import { DRILL_PREFIX } from '../../contract/tags.js';
 import type { VerifiedTable } from '../config/drill-schema.js';
 import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
 import type { LambdaFunction } from './lambda-function.js';
@@ -87,7 +88,7 @@ export class DrDrillWorkflow extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const db = props.database;
-    const stateMachineName = `authdb-dr-${props.environment}-drill`;
+    const stateMachineName = workflowName(props.environment, 'drill');
     // Built from the fixed name: the functions need it, and the state machine needs the functions (a cycle).
     const stateMachineArn = stack.formatArn({
       service: 'states',
@@ -342,7 +343,7 @@ export class DrDrillWorkflow extends Construct {
     );
     acknowledgeWildcard(
       f.sweeper.role,
-      `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:authdb-dr-${props.environment}-drill:*`,
+      `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:${workflowName(props.environment, 'drill')}:*`,
       "Executions of this environment's drill state machine only, to see whether a scratch instance's drill still runs.",
     );
   }

@@ -4,7 +4,8 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../lambda/shared/observability.js';
+import { DRILL_METRICS, METRIC_SERVICES, METRICS_NAMESPACE, metricDimensions } from '../../contract/metrics.js';
+import { resourceName } from '../../contract/names.js';
 
 export interface DrillAlarmsProps {
   readonly environment: string;
@@ -25,7 +26,7 @@ export function drillMetric(
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { Environment: environment, service: 'dr-drill' },
+    dimensionsMap: metricDimensions(environment, METRIC_SERVICES.drill),
     statistic,
     period,
   });
@@ -64,22 +65,22 @@ export class DrillAlarms extends Construct {
         description: `authdb-dr ${e}: a DR drill failed, timed out or was aborted; see its report and execution`,
       },
       RtoAboveTarget: {
-        metric: drillMetric(e, 'RtoSeconds'),
+        metric: drillMetric(e, DRILL_METRICS.rto),
         threshold: props.rtoTarget.toSeconds() + 1,
         description: `authdb-dr ${e}: the last drill's RTO (restore requested to verified) exceeded ${props.rtoTarget.toMinutes()} minutes`,
       },
       RpoAboveTarget: {
-        metric: drillMetric(e, 'RpoLagSeconds'),
+        metric: drillMetric(e, DRILL_METRICS.rpoLag),
         threshold: props.rpoAlarmThreshold.toSeconds() + 1,
         description: `authdb-dr ${e}: the source's restorable time lagged more than ${props.rpoAlarmThreshold.toMinutes()} minutes`,
       },
       VerificationMismatch: {
-        metric: drillMetric(e, 'MismatchedTables'),
+        metric: drillMetric(e, DRILL_METRICS.mismatchedTables),
         threshold: 1,
         description: `authdb-dr ${e}: restored rows did not match the source; the drill report names the tables`,
       },
       AbandonedScratchInstance: {
-        metric: drillMetric(e, 'OrphanedDrillInstances'),
+        metric: drillMetric(e, DRILL_METRICS.orphanedInstances),
         threshold: 1,
         description: `authdb-dr ${e}: a drill scratch instance outlived its drill (the sweeper is deleting it)`,
       },
@@ -87,7 +88,7 @@ export class DrillAlarms extends Construct {
     this.alarms = {};
     for (const [name, d] of Object.entries(definitions)) {
       const alarm = new cloudwatch.Alarm(this, name, {
-        alarmName: `authdb-dr-${e}-drill-${name}`,
+        alarmName: resourceName(e, 'drill', name),
         alarmDescription: d.description,
         metric: d.metric,
         threshold: d.threshold,

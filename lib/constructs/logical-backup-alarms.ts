@@ -7,11 +7,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import {
-  LOGICAL_DUMP_METRICS,
-  LOGICAL_DUMP_NAMESPACE,
-  LOGICAL_DUMP_SERVICE,
-} from '../../jobs/logical-dump/contract.js';
+import { LOGICAL_DUMP_METRICS, LOGICAL_DUMP_NAMESPACE, LOGICAL_DUMP_SERVICE } from '../../contract/logical-dump.js';
+import { resourceName } from '../../contract/names.js';
 
 export interface LogicalBackupAlarmsProps {
   readonly environment: string;
@@ -95,7 +92,7 @@ export class LogicalBackupAlarms extends Construct {
     this.alarms = {};
     for (const [alarmId, { metric, ...props_ }] of Object.entries(definitions)) {
       const alarm = metric.createAlarm(this, alarmId, {
-        alarmName: `authdb-dr-${e}-logical-dump-${alarmId}`,
+        alarmName: resourceName(e, 'logical-dump', alarmId),
         ...props_,
       });
       alarm.addAlarmAction(new actions.SnsAction(props.alertTopic));

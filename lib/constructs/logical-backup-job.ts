@@ -10,7 +10,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { dumpPrefix, LOGICAL_DUMP_ENV as ENV, encryptionContext } from '../../jobs/logical-dump/contract.js';
+import { dumpPrefix, LOGICAL_DUMP_ENV as ENV, encryptionContext } from '../../contract/logical-dump.js';
+import { resourceName } from '../../contract/names.js';
 import type { AuthDatabase } from './auth-database.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 
@@ -56,7 +57,7 @@ export class LogicalBackupJob extends Construct {
     super(scope, id);
     const { vpc, database } = props;
     const isolated: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
-    const name = `authdb-dr-${props.environment}-logical-dump`;
+    const name = resourceName(props.environment, 'logical-dump');
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
@@ -124,6 +125,7 @@ export class LogicalBackupJob extends Construct {
           '!package-lock.json',
           '!tsconfig.json',
           '!jobs',
+          '!contract',
           '!lambda',
           'lambda/*',
           '!lambda/shared',

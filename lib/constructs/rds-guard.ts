@@ -1,7 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { DRILL_PREFIX, PURPOSE_DRILL, TAG_PURPOSE } from '../../lambda/shared/tags.js';
+import { DRILL_PREFIX, PURPOSE_DRILL, TAG_PURPOSE } from '../../contract/tags.js';
 
 /** Actions that would harm a running database: never granted to drill roles, denied on production explicitly. */
 export const DESTRUCTIVE_RDS_ACTIONS = [

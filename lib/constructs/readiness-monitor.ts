@@ -10,12 +10,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  READINESS_METRICS,
-  READINESS_NAMESPACE,
-  READINESS_SERVICE,
-  RECOVERY_POINT_MAX_AGE_HOURS,
-} from '../readiness-metrics.js';
+import { METRIC_SERVICES, METRICS_NAMESPACE, metricDimensions, READINESS_METRICS } from '../../contract/metrics.js';
+import { resourceName } from '../../contract/names.js';
+import { RECOVERY_POINT_MAX_AGE_HOURS } from '../../contract/readiness.js';
 import type { AuthDatabase } from './auth-database.js';
 import type { DelayedReplica } from './delayed-replica.js';
 import { LambdaFunction } from './lambda-function.js';
@@ -159,9 +156,9 @@ export class ReadinessMonitor extends Construct {
 
     const metric = (metricName: string, statistic = 'Maximum') =>
       new cloudwatch.Metric({
-        namespace: READINESS_NAMESPACE,
+        namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { Environment: props.environment, service: READINESS_SERVICE },
+        dimensionsMap: metricDimensions(props.environment, METRIC_SERVICES.readiness),
         statistic,
         period: props.schedule,
       });
@@ -227,7 +224,7 @@ export class ReadinessMonitor extends Construct {
     this.alarms = {};
     for (const [name, d] of Object.entries(definitions)) {
       const alarm = new cloudwatch.Alarm(this, `Alarm-${name}`, {
-        alarmName: `authdb-dr-${props.environment}-readiness-${name}`,
+        alarmName: resourceName(props.environment, 'readiness', name),
         alarmDescription: `authdb-dr ${props.environment}: ${d.description}`,
         metric: d.metric,
         threshold: d.threshold,

@@ -3,11 +3,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
   DR_REGION_DRILL_RTO,
   DR_REGION_DRILL_SUCCESS,
+  METRIC_SERVICES,
+  METRICS_NAMESPACE,
   READINESS_METRICS,
-  READINESS_NAMESPACE,
-  READINESS_SERVICE,
   REWIND_METRICS,
-} from '../readiness-metrics.js';
+} from '../../contract/metrics.js';
 import { drillMetric, restoreMetric } from './recovery-metrics.js';
 
 export interface ReadinessRowProps {
@@ -34,9 +34,9 @@ export interface ReadinessRowProps {
 export function readinessRow(props: ReadinessRowProps): cloudwatch.IWidget[] {
   const readiness = (metricName: string, label: string) =>
     new cloudwatch.Metric({
-      namespace: READINESS_NAMESPACE,
+      namespace: METRICS_NAMESPACE,
       metricName,
-      dimensionsMap: { Environment: props.environment, service: READINESS_SERVICE },
+      dimensionsMap: { Environment: props.environment, service: METRIC_SERVICES.readiness },
       statistic: 'Maximum',
       period: props.schedule,
       label,
@@ -80,7 +80,7 @@ export function readinessRow(props: ReadinessRowProps): cloudwatch.IWidget[] {
   });
   const rewind = (metricName: string, label: string) =>
     new cloudwatch.Metric({
-      namespace: READINESS_NAMESPACE,
+      namespace: METRICS_NAMESPACE,
       metricName,
       dimensionsMap: { Environment: props.environment, service: 'rewind' },
       statistic: 'Maximum',

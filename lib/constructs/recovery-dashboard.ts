@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { resourcePrefix } from '../../contract/names.js';
 import { type ReadinessRowProps, readinessRow } from './readiness-row.js';
 import {
   backupJobMetrics,
@@ -63,7 +64,7 @@ export class RecoveryDashboard extends Construct {
     };
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
-      dashboardName: `authdb-dr-${e}`,
+      dashboardName: resourcePrefix(e),
       defaultInterval: Duration.days(56),
     });
 

@@ -2,7 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { METRICS_NAMESPACE } from '../../lambda/shared/observability.js';
+import {
+  DRILL_METRICS,
+  METRIC_SERVICES,
+  METRICS_NAMESPACE,
+  metricDimensions,
+  RESTORE_METRICS,
+} from '../../contract/metrics.js';
 import { drillMetric } from './drill-alarms.js';
 
 export { drillMetric };
@@ -22,7 +28,7 @@ export function restoreMetric(
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { Environment: environment, service: 'restore' },
+    dimensionsMap: metricDimensions(environment, METRIC_SERVICES.restore),
     statistic,
     period,
   });
@@ -31,8 +37,8 @@ export function restoreMetric(
 /** The drill's measured RPO: the source's restore lag behind now, and how old the newest restored row was. */
 export function drillRpoMetrics(environment: string) {
   return {
-    lag: drillMetric(environment, 'RpoLagSeconds').with({ label: 'RPO lag (s)' }),
-    freshness: drillMetric(environment, 'FreshnessSeconds').with({ label: 'newest restored row age (s)' }),
+    lag: drillMetric(environment, DRILL_METRICS.rpoLag).with({ label: 'RPO lag (s)' }),
+    freshness: drillMetric(environment, DRILL_METRICS.freshness).with({ label: 'newest restored row age (s)' }),
   };
 }
 
@@ -40,21 +46,21 @@ export function drillRpoMetrics(environment: string) {
 export function drillRtoMetrics(environment: string) {
   const day = Duration.days(1);
   return {
-    restore: drillMetric(environment, 'RestoreSeconds', 'Maximum', day).with({
+    restore: drillMetric(environment, DRILL_METRICS.restore, 'Maximum', day).with({
       label: 'restore (requested → available)',
     }),
-    verify: drillMetric(environment, 'VerifySeconds', 'Maximum', day).with({
+    verify: drillMetric(environment, DRILL_METRICS.verify, 'Maximum', day).with({
       label: 'verification (available → verified)',
     }),
-    total: drillMetric(environment, 'RtoSeconds', 'Maximum', day).with({ label: 'RTO (requested → verified)' }),
+    total: drillMetric(environment, DRILL_METRICS.rto, 'Maximum', day).with({ label: 'RTO (requested → verified)' }),
   };
 }
 
 /** What the last drill measured: each drill publishes one data point, so the latest is the last drill's. */
 export function lastDrillMetrics(environment: string) {
   return {
-    rto: drillMetric(environment, 'RtoSeconds').with({ label: 'last drill RTO (s)' }),
-    rpoLag: drillMetric(environment, 'RpoLagSeconds').with({ label: 'last drill RPO lag (s)' }),
+    rto: drillMetric(environment, DRILL_METRICS.rto).with({ label: 'last drill RTO (s)' }),
+    rpoLag: drillMetric(environment, DRILL_METRICS.rpoLag).with({ label: 'last drill RPO lag (s)' }),
   };
 }
 
@@ -62,12 +68,12 @@ export function lastDrillMetrics(environment: string) {
 export function drillOutcomeMetrics(environment: string) {
   const day = Duration.days(1);
   return {
-    succeeded: drillMetric(environment, 'DrillSucceeded', 'Sum', day).with({ label: 'drills succeeded' }),
-    failed: drillMetric(environment, 'DrillFailed', 'Sum', day).with({ label: 'drills failed' }),
-    mismatchedTables: drillMetric(environment, 'MismatchedTables', 'Maximum', day).with({
+    succeeded: drillMetric(environment, DRILL_METRICS.succeeded, 'Sum', day).with({ label: 'drills succeeded' }),
+    failed: drillMetric(environment, DRILL_METRICS.failed, 'Sum', day).with({ label: 'drills failed' }),
+    mismatchedTables: drillMetric(environment, DRILL_METRICS.mismatchedTables, 'Maximum', day).with({
       label: 'tables whose rows did not match',
     }),
-    orphanedInstances: drillMetric(environment, 'OrphanedDrillInstances', 'Maximum', day).with({
+    orphanedInstances: drillMetric(environment, DRILL_METRICS.orphanedInstances, 'Maximum', day).with({
       label: 'scratch instances outliving their drill',
     }),
   };
@@ -77,9 +83,9 @@ export function drillOutcomeMetrics(environment: string) {
 export function restoreOutcomeMetrics(environment: string) {
   const day = Duration.days(1);
   return {
-    succeeded: restoreMetric(environment, 'RestoreSucceeded', 'Sum', day).with({ label: 'restores succeeded' }),
-    failed: restoreMetric(environment, 'RestoreFailed', 'Sum', day).with({ label: 'restores failed' }),
-    rto: restoreMetric(environment, 'RestoreRtoSeconds', 'Maximum', day).with({ label: 'restore RTO (s)' }),
+    succeeded: restoreMetric(environment, RESTORE_METRICS.succeeded, 'Sum', day).with({ label: 'restores succeeded' }),
+    failed: restoreMetric(environment, RESTORE_METRICS.failed, 'Sum', day).with({ label: 'restores failed' }),
+    rto: restoreMetric(environment, RESTORE_METRICS.rto, 'Maximum', day).with({ label: 'restore RTO (s)' }),
   };
 }
 

@@ -10,6 +10,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { resourceName } from '../../contract/names.js';
 import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
@@ -191,7 +192,7 @@ export class RestoreTestValidation extends Construct {
 
     this.stateMachine = workflowStateMachine(this, {
       ...props,
-      name: `authdb-dr-${props.environment}-restore-test-validation`,
+      name: resourceName(props.environment, 'restore-test-validation'),
       comment: 'Validates an AWS Backup restore test of the database and records the result with AWS Backup',
       start: describe.next(ours),
       timeout: props.maxWait.plus(Duration.hours(1)),

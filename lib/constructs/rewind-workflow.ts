@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { stateMachineName } from '../../contract/names.js';
 import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
 import type { DelayedReplica } from './delayed-replica.js';
 import type { LambdaFunction } from './lambda-function.js';
@@ -118,7 +119,7 @@ export class RewindWorkflow extends Construct {
     this.functions = { control, replay, report };
     this.grant(props, stack);
 
-    const name = `authdb-dr-${props.environment}-rewind`;
+    const name = stateMachineName(props.environment, 'rewind');
     this.handover = new RewindCutover(this, 'Cutover', {
       environment: props.environment,
       cutover: props.cutover.function,

@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { resourceName, resourcePrefix } from '../../contract/names.js';
 import type { VaultLockConfig } from '../config/backup-schema.js';
 import { AuditAlerts } from '../constructs/audit-alerts.js';
 import { BackupAlerts } from '../constructs/backup-alerts.js';
@@ -48,7 +49,7 @@ export class BackupStack extends EnvironmentStack {
     super(scope, id, props);
     const { config } = props;
     const b = config.backup;
-    const prefix = `authdb-dr-${config.name}`;
+    const prefix = resourcePrefix(config.name);
     const underscored = prefix.replace(/[^A-Za-z0-9]/g, '_');
 
     const vault = protectedVault(this, 'Vault', 'primary');
@@ -141,7 +142,7 @@ export function protectedVault(
   const { config } = scope;
   // Fits AWS Backup's 50 characters for every environment name the database accepts (at most 31 characters); a
   // longer name gets a generated vault name here and fails in the database stack with the clearer message.
-  const vaultName = `authdb-dr-${config.name}-${which}`;
+  const vaultName = resourceName(config.name, which);
   return new ProtectedBackupVault(scope, id, {
     vaultName: vaultName.length <= 50 ? vaultName : undefined,
     keyAlias: `authdb-dr/${config.name}/${which === 'primary' ? 'backup-vault' : 'dr-backup-vault'}`,

@@ -9,13 +9,12 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../lambda/shared/observability.js';
+import { FAILOVER_METRICS, METRIC_SERVICES, METRICS_NAMESPACE, metricDimensions } from '../../contract/metrics.js';
 import { admitPostgres } from '../constructs/auth-database.js';
 import { EncryptionKey } from '../constructs/encryption-key.js';
 import { FailoverWorkflow } from '../constructs/failover-workflow.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
 import { standbyIdentifier } from '../constructs/standby-replica.js';
-import { FAILOVER_METRICS } from '../failover-metrics.js';
 import type { DrStandbyStack } from './dr-standby-stack.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
@@ -171,7 +170,7 @@ export class DrRecoveryStack extends EnvironmentStack {
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { Environment: config.name, service: 'failover-report' },
+        dimensionsMap: metricDimensions(config.name, METRIC_SERVICES.failover),
         statistic: 'Maximum',
         period: Duration.minutes(5),
       });

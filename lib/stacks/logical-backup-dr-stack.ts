@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
+import { dumpBucketName } from '../../contract/logical-dump.js';
 import { AuditEventForwarder } from '../constructs/audit-alerts.js';
 import { EncryptionKey } from '../constructs/encryption-key.js';
 import { LogicalBackupBucket } from '../constructs/logical-backup-bucket.js';

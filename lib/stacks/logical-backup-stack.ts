@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
+import { dumpBucketName } from '../../contract/logical-dump.js';
 import { KeyAuditAlerts } from '../constructs/audit-alerts.js';
 import type { AuthDatabase } from '../constructs/auth-database.js';
 import { keyPolicyFor } from '../constructs/encryption-key.js';

@@ -4,7 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { dumpBucketName } from '../../jobs/logical-dump/contract.js';
+import { dumpBucketName } from '../../contract/logical-dump.js';
+import { resourcePrefix } from '../../contract/names.js';
+import { standbyInstanceId } from '../../contract/readiness.js';
 import type { AuthDatabase } from '../constructs/auth-database.js';
 import type { DelayedReplica } from '../constructs/delayed-replica.js';
 import { DrDrillWorkflow } from '../constructs/dr-drill-workflow.js';
@@ -16,7 +18,6 @@ import { RestoreTestValidation } from '../constructs/restore-test-validation.js'
 import { RestoreWorkflow } from '../constructs/restore-workflow.js';
 import { RewindWorkflow } from '../constructs/rewind-workflow.js';
 import { VerifierRoleBootstrap } from '../constructs/verifier-role-bootstrap.js';
-import { standbyInstanceId } from '../readiness-metrics.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
 export interface RecoveryStackProps extends EnvironmentStackProps {
@@ -272,7 +273,7 @@ export class RecoveryStack extends EnvironmentStack {
     );
     output(
       'DashboardUrl',
-      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=authdb-dr-${config.name}`,
+      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${resourcePrefix(config.name)}`,
       'RPO, RTO, drill and restore outcomes, backup failures, database health',
     );
   }

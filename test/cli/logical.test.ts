@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LogicalDeps, registerLogical } from '../../cli/commands/logical.js';
 import { type CliDeps, UsageError } from '../../cli/context.js';
-import { dumpBucketName, type Manifest } from '../../jobs/logical-dump/contract.js';
+import { dumpBucketName, type Manifest } from '../../contract/logical-dump.js';
 import { runDumpJob } from '../../jobs/logical-dump/job.js';
 import { startScratchPostgres } from '../../jobs/logical-dump/scratch-postgres.js';
 import { knownEnvironments, loadConfig } from '../../lib/config/load.js';

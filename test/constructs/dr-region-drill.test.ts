@@ -3,11 +3,11 @@ import { DescribeStateMachineCommand, ListExecutionsCommand, SFNClient } from '@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DR_REGION_DRILL_METRICS as M, METRICS_NAMESPACE } from '../../contract/metrics.js';
 import { publishDrillAge } from '../../lambda/dr-drill-age/age.js';
 import { regionOfEndpoint } from '../../lambda/dr-drill-verifier/region.js';
 import { replicatedBackups, withTimeout } from '../../lambda/shared/dr-region-drill.js';
-import { createMetrics, METRICS_NAMESPACE } from '../../lambda/shared/observability.js';
-import { DR_REGION_DRILL_METRICS as M } from '../../lib/dr-region-drill-metrics.js';
+import { createMetrics } from '../../lambda/shared/observability.js';
 import { nagViolations } from '../support/app.js';
 import { drDrillFixture } from '../support/dr-fixture.js';
 

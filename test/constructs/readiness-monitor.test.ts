@@ -5,8 +5,8 @@ import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Match } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { DR_REGION_DRILL_SUCCESS, READINESS_METRICS } from '../../contract/metrics.js';
 import { measureReadiness } from '../../lambda/readiness-monitor/readiness.js';
-import { DR_REGION_DRILL_SUCCESS, READINESS_METRICS } from '../../lib/readiness-metrics.js';
 import { templateOf } from '../support/app.js';
 import { rolePolicies } from '../support/iam-policies.js';
 
@@ -99,7 +99,7 @@ describe('readiness monitor function', () => {
     expect(query.MetricDataQueries?.[0]?.MetricStat).toEqual({
       Metric: {
         Namespace: 'AuthDbDr',
-        // What the DR-region drill's report function emits (lib/dr-region-drill-metrics.ts).
+        // What the DR-region drill's report function emits (contract/metrics.ts).
         MetricName: 'DrillSucceeded',
         Dimensions: [
           { Name: 'Environment', Value: 'prod' },

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOGICAL_DUMP_METRICS } from '../../jobs/logical-dump/contract.js';
+import { LOGICAL_DUMP_METRICS } from '../../contract/logical-dump.js';
 import { main, reportOutcome } from '../../jobs/logical-dump/main.js';
 import { createMetrics } from '../../lambda/shared/observability.js';
 

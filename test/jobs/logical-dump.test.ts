@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { objectKeys } from '../../jobs/logical-dump/contract.js';
+import { objectKeys } from '../../contract/logical-dump.js';
 import { type DumpJobDeps, proveDump, runDumpJob } from '../../jobs/logical-dump/job.js';
 import { startScratchPostgres } from '../../jobs/logical-dump/scratch-postgres.js';
 import { type LocalS3, startLocalS3 } from '../support/moto.js';

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { LOGICAL_DUMP_METRICS } from '../../jobs/logical-dump/contract.js';
+import { LOGICAL_DUMP_METRICS } from '../../contract/logical-dump.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { environmentStacks, templateOf } from '../support/app.js';
 

@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { PURPOSE_RESTORED, TAG_PURPOSE } from '../../../lambda/shared/tags.js';
+import { PURPOSE_RESTORED, TAG_PURPOSE } from '../../../contract/tags.js';
 import type { LambdaFunction } from '../lambda-function.js';
 import { rdsArn } from '../rds-guard.js';
 import type { RestoreWorkflowProps } from './props.js';

@@ -1,19 +1,13 @@
 // Names and shapes shared by the dump job, the CDK construct and the CLI (no AWS SDK here, so lib/ and cli/ can
 // import it without pulling the job's dependencies).
 import { z } from 'zod';
+import { METRIC_SERVICES, METRICS_NAMESPACE } from './metrics.js';
+import { resourceName } from './names.js';
 
-/** CloudWatch namespace: the project's (lambda/shared/observability.ts METRICS_NAMESPACE). */
-export const LOGICAL_DUMP_NAMESPACE = 'AuthDbDr';
-/** The job's `service` dimension. */
-export const LOGICAL_DUMP_SERVICE = 'logical-dump';
-export const LOGICAL_DUMP_METRICS = {
-  /** 1 per dump proven restorable (dimension Environment); the freshness alarm wants one every 26 hours. */
-  verified: 'LogicalDumpVerified',
-  /** 1 per job that failed at any step. */
-  failed: 'LogicalDumpFailed',
-  bytes: 'LogicalDumpBytes',
-  durationSeconds: 'LogicalDumpDurationSeconds',
-} as const;
+export { LOGICAL_DUMP_METRICS } from './metrics.js';
+/** The job's CloudWatch namespace and `service` dimension: the project's (contract/metrics.ts). */
+export const LOGICAL_DUMP_NAMESPACE = METRICS_NAMESPACE;
+export const LOGICAL_DUMP_SERVICE = METRIC_SERVICES.logicalDump;
 
 /** The environment variables the task definition sets and `main.ts` parses. */
 export const LOGICAL_DUMP_ENV = {
@@ -31,7 +25,7 @@ export const LOGICAL_DUMP_ENV = {
 
 /** Name of the dump bucket of an environment in one region (the primary's and the DR region's replica). */
 export function dumpBucketName(environment: string, account: string, region: string): string {
-  return `authdb-dr-${environment}-logical-dumps-${account}-${region}`;
+  return resourceName(environment, 'logical-dumps', account, region);
 }
 
 /** Encryption context every archive carries; decryption refuses an archive whose context differs. */

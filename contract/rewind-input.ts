@@ -2,8 +2,7 @@ import { z } from 'zod';
 
 /*
  * The rewind workflow's input, shared by the workflow's functions (lambda/shared/rewind.ts re-exports it) and the
- * CLI, which validates with the same schema before it starts anything. lib/ holds it because lib/ and cli/ may not
- * import from lambda/ (until a contract/ module exists).
+ * CLI, which validates with the same schema before it starts anything.
  */
 
 /** ISO-8601 with an explicit zone: a zone-less incident time would be guessed, and a guess is data loss. */

@@ -2,8 +2,7 @@ import { z } from 'zod';
 
 /*
  * The failover workflow's input, shared by its control function (lambda/failover-control re-exports it) and the CLI,
- * which validates with the same schema before it starts anything. lib/ holds it because lib/ and cli/ may not import
- * from lambda/ (until a contract/ module exists).
+ * which validates with the same schema before it starts anything.
  */
 
 const iso = z.iso.datetime({
