@@ -162,3 +162,28 @@ export const drillStateSchema = z.object({
   cleanupError: stepErrorSchema.optional(),
   error: stepErrorSchema.optional(),
 });
+
+/** The state a report reads where the drill may have no source endpoint (the DR-region drill when the primary is lost). */
+export const reportedDrillStateSchema = drillStateSchema.extend({
+  plan: drillPlanSchema.extend({ source: endpointSchema.optional() }),
+});
+
+/** Whether the primary region answered the DR-region drill, and when not, why. */
+export const primaryCheckSchema = z.object({
+  reachable: z.boolean(),
+  region: z.string(),
+  checkedAt: time,
+  reason: z.string().optional(),
+});
+
+/** The DR-region drill's state: the primary drill's, run from the automated backups replicated to the DR region. */
+export const drRegionDrillStateSchema = reportedDrillStateSchema.extend({
+  plan: reportedDrillStateSchema.shape.plan.extend({
+    mode: z.literal('point-in-time'),
+    region: z.string().min(1),
+    automatedBackupsArn: z.string().min(1),
+    primary: primaryCheckSchema,
+  }),
+  /** CountSource's error, when the primary answered DescribeDBInstances but could not be counted. */
+  primaryError: stepErrorSchema.optional(),
+});

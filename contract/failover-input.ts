@@ -42,3 +42,19 @@ export const failoverInputSchema = z
   })
   .strict();
 export type FailoverInput = z.infer<typeof failoverInputSchema>;
+
+/** The plan the failover's first step decides and every later step reads (`$.plan`). Holds no secret. */
+export const failoverPlanSchema = z.object({
+  mode: failoverInputSchema.shape.mode,
+  dryRun: z.boolean(),
+  primaryInstanceId: z.string().min(1),
+  writerInstanceId: z.string().min(1),
+  failureTime: z.string(),
+  recoveryPoint: z.string().nullable(),
+  source: z.string(),
+  useLatestRestorableTime: z.boolean(),
+  instanceClass: z.string().nullable(),
+  standbyEndpoint: z.object({ host: z.string().min(1), port: z.number().int().positive() }).nullable(),
+  maxWaitSeconds: z.number().int().positive(),
+  plannedAt: z.string(),
+});

@@ -1,7 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DR_REGION_DRILL_METRICS } from '../../contract/metrics.js';
 import { requireEnv } from '../shared/env.js';
-import { createLogger, createMetrics } from '../shared/observability.js';
+import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { publishDrillAge } from './age.js';
 
 const logger = createLogger('dr-drill-age');
@@ -9,8 +9,8 @@ const config = { stateMachineArn: requireEnv('STATE_MACHINE_ARN') };
 const metrics = createMetrics(DR_REGION_DRILL_METRICS.service, requireEnv('ENVIRONMENT'));
 const deps = { sfn: new SFNClient({}), metrics, now: () => new Date() };
 
-export const handler = async () => {
+export const handler = lambdaHandler(logger, async () => {
   const result = await publishDrillAge(config, deps);
   logger.info('DR-region drill age', { result });
   return result;
-};
+});

@@ -1,7 +1,7 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { describeInstance } from '../shared/rds-instances.js';
 import { backupStatus } from './backup-status.js';
 import { drPreflight } from './preflight.js';
@@ -23,7 +23,7 @@ const deps = {
   now: () => new Date(),
 };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   if (typeof event === 'object' && event !== null && 'action' in event) {
     const status = await backupStatus(event, deps);
     logger.info('replicated backups status', { status });
@@ -32,4 +32,4 @@ export const handler = async (event: unknown) => {
   const plan = await drPreflight(event, config, deps);
   logger.info('DR-region drill planned', { plan });
   return plan;
-};
+});

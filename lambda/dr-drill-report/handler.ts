@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DR_REGION_DRILL_METRICS } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics } from '../shared/observability.js';
+import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { reportDrRegionDrill } from './report.js';
 
 const logger = createLogger('dr-drill-report');
@@ -16,8 +16,8 @@ const config = {
 const metrics = createMetrics(DR_REGION_DRILL_METRICS.service, config.environment);
 const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await reportDrRegionDrill(event, config, deps);
   logger.info('DR-region drill reported', result);
   return result;
-};
+});

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { drRegionDrillStateSchema } from '../../contract/drill-state.js';
+import { parseInput } from '../../contract/errors.js';
 import { DR_REGION_DRILL_METRICS as M } from '../../contract/metrics.js';
 import {
   buildReport,
@@ -8,7 +10,6 @@ import {
   summarize,
 } from '../drill-report/report.js';
 import type { PrimaryCheck } from '../shared/dr-region-drill.js';
-import { parseInput } from '../shared/errors.js';
 import { publishReport, type ReportDeps, reportKey } from '../shared/reporting.js';
 
 export interface DrRegionDrillReport extends Omit<DrillReport, 'kind'> {
@@ -26,33 +27,7 @@ export interface DrRegionDrillReport extends Omit<DrillReport, 'kind'> {
   comparison: { kind: 'exact' | 'totals-only'; reason?: string };
 }
 
-const primaryCheck = z.object({
-  reachable: z.boolean(),
-  region: z.string(),
-  checkedAt: z.string(),
-  reason: z.string().optional(),
-});
-const stateSchema = z
-  .object({
-    plan: z
-      .object({
-        executionArn: z.string(),
-        executionName: z.string(),
-        environment: z.string(),
-        region: z.string(),
-        automatedBackupsArn: z.string(),
-        primary: primaryCheck,
-      })
-      .loose(),
-    /** Exists only when the primary was counted at C. */
-    sourceCounts: z.object({ countedAt: z.string() }).loose().optional(),
-    /** CountSource's error, when the primary answered DescribeDBInstances but could not be counted. */
-    primaryError: z.object({ Error: z.string(), Cause: z.string() }).optional(),
-  })
-  .loose();
-type State = ReportedState & z.infer<typeof stateSchema>;
-// The rest of the state is what the primary drill's report reads; its fields are each checked where it uses them.
-const eventSchema = z.custom<State>((v) => stateSchema.safeParse(v).success);
+type State = ReportedState & z.infer<typeof drRegionDrillStateSchema>;
 
 /** The primary drill's report plus where it ran, whether the primary was reachable, and what was compared. */
 export function buildDrReport(state: State, config: ReportConfig, now: Date): DrRegionDrillReport {
@@ -80,7 +55,7 @@ export async function reportDrRegionDrill(
   config: ReportConfig,
   deps: ReportDeps,
 ): Promise<{ reportKey: string; outcome: string; comparison: string }> {
-  const state = parseInput(eventSchema, event, 'report event');
+  const state: State = parseInput(drRegionDrillStateSchema, event, 'report event');
   const report = buildDrReport(state, config, deps.now());
   const key = reportKey('drills', config.environment, report.execution.startedAt, report.execution.name);
 

@@ -1,6 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { requireEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { requestDrRestore } from './restore.js';
 
 const logger = createLogger('dr-drill-restore');
@@ -12,8 +12,8 @@ const config = {
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const request = await requestDrRestore(event, config, deps);
   logger.info('scratch instance requested from the replicated backups', { request });
   return request;
-};
+});

@@ -1,7 +1,7 @@
 import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
 import type { Endpoint } from '../shared/drill.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import type { TableSpec } from '../shared/row-counts.js';
 import { regionOfEndpoint } from './region.js';
 import { drVerifier } from './verifier.js';
@@ -30,8 +30,8 @@ function connectTo(at: Endpoint) {
     connect(endpoint, password, { ssl, statementTimeoutMs, connectTimeoutMs, applicationName: 'authdb-dr-verifier' });
 }
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await drVerifier(event, config, { connectTo, now: () => new Date() });
   logger.info('verifier result', { result });
   return result;
-};
+});

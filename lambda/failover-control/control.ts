@@ -12,7 +12,7 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { z } from 'zod';
-import { type FailoverInput, failoverInputSchema } from '../../contract/failover-input.js';
+import { type FailoverInput, failoverInputSchema, failoverPlanSchema } from '../../contract/failover-input.js';
 import { parseInput, shown, WorkflowError } from '../shared/errors.js';
 import { describeInstance, TERMINAL_FAILURE_STATES } from '../shared/rds-instances.js';
 import { requestRestore } from '../shared/restore-request.js';
@@ -74,12 +74,12 @@ const eventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('plan'), input: z.unknown(), execution: executionSchema }),
   z.object({
     action: z.literal('start'),
-    plan: z.custom<FailoverPlan>((v) => typeof v === 'object' && v !== null),
+    plan: failoverPlanSchema,
     execution: executionSchema,
   }),
   z.object({
     action: z.literal('status'),
-    plan: z.custom<FailoverPlan>((v) => typeof v === 'object' && v !== null),
+    plan: failoverPlanSchema,
     since: iso,
   }),
 ]);

@@ -1,7 +1,7 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { type ControlConfig, control } from './control.js';
 
 const logger = createLogger('failover-control');
@@ -20,8 +20,8 @@ const config: ControlConfig = {
 };
 const deps = { rds: new RDSClient({}), backup: new BackupClient({}), now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await control(event, config, deps);
   logger.info('failover control', { result });
   return result;
-};
+});

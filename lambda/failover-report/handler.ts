@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics } from '../shared/observability.js';
+import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { reportFailover } from './report.js';
 
 const logger = createLogger('failover-report');
@@ -23,8 +23,8 @@ const deps = {
   now: () => new Date(),
 };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const report = await reportFailover(event, config, deps);
   logger.info('failover report', { outcome: report.outcome, rto: report.rto, rpo: report.rpo });
   return report;
-};
+});

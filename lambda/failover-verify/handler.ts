@@ -1,6 +1,6 @@
 import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import type { TableSpec } from '../shared/row-counts.js';
 import { verifyWriter } from './verify.js';
 
@@ -24,8 +24,8 @@ function connectTo(at: { host: string; port: number }) {
   return () => connect(endpoint, password, { ssl, statementTimeoutMs, applicationName: 'authdb-dr-failover-verifier' });
 }
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await verifyWriter(event, config, { connectTo, now: () => new Date() });
   logger.info('failover verification', { result });
   return result;
-};
+});

@@ -1,6 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { approval } from './approval.js';
 
 const logger = createLogger('restore-approval');
@@ -13,8 +13,8 @@ const config = {
 const deps = { sns: new SNSClient({}), fetch, now: () => new Date() };
 
 // The event holds the task token or an identity proof: only the result is logged.
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await approval(event, config, deps);
   logger.info('approval step', { result });
   return result;
-};
+});

@@ -1,7 +1,7 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { requireEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { cutover } from './cutover.js';
 
 const logger = createLogger('restore-cutover');
@@ -16,8 +16,8 @@ const config = {
 };
 const deps = { rds: new RDSClient({}), sfn: new SFNClient({}), now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await cutover(event, config, deps);
   logger.info('cutover step', { result });
   return result;
-};
+});

@@ -1,6 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { finishRestore } from './finish.js';
 
 const logger = createLogger('restore-finish');
@@ -11,8 +11,8 @@ const config = {
 };
 const deps = { rds: new RDSClient({}), drRds: new RDSClient({ region: config.drRegion }), now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await finishRestore(event, config, deps);
   logger.info('restore finish step', { result });
   return result;
-};
+});

@@ -1,5 +1,6 @@
-import { z } from 'zod';
-import { parseInput } from '../shared/errors.js';
+import { parseInput } from '../../contract/errors.js';
+import { RESTORE_METRICS } from '../../contract/metrics.js';
+import { restoreStateSchema } from '../../contract/restore-state.js';
 import {
   databaseSchemaDifferences,
   minutes,
@@ -70,8 +71,6 @@ export interface RestoreReport {
   reportedAt: string;
 }
 
-const eventSchema = z.object({ plan: z.object({ executionArn: z.string() }).loose() }).loose();
-
 export function buildRestoreReport(state: RestoreState, config: RestoreReportConfig, now: Date): RestoreReport {
   const { plan } = state;
   const outcome = state.error ? 'failed' : 'succeeded';
@@ -135,13 +134,13 @@ export function buildRestoreReport(state: RestoreState, config: RestoreReportCon
 
 /** Writes the restore report to S3, publishes its metrics and sends the summary to the alert topic. */
 export async function reportRestore(event: unknown, config: RestoreReportConfig, deps: RestoreReportDeps) {
-  const state = parseInput(eventSchema, event, 'restore report event') as unknown as RestoreState;
+  const state: RestoreState = parseInput(restoreStateSchema, event, 'restore report event');
   const report = buildRestoreReport(state, config, deps.now());
   const key = reportKey('restores', config.environment, report.execution.startedAt, report.execution.name);
-  deps.metrics.addMetric('RestoreSucceeded', 'Count', report.outcome === 'succeeded' ? 1 : 0);
-  deps.metrics.addMetric('RestoreFailed', 'Count', report.outcome === 'failed' ? 1 : 0);
+  deps.metrics.addMetric(RESTORE_METRICS.succeeded, 'Count', report.outcome === 'succeeded' ? 1 : 0);
+  deps.metrics.addMetric(RESTORE_METRICS.failed, 'Count', report.outcome === 'failed' ? 1 : 0);
   if (report.rto.totalSeconds !== undefined)
-    deps.metrics.addMetric('RestoreRtoSeconds', 'Seconds', report.rto.totalSeconds);
+    deps.metrics.addMetric(RESTORE_METRICS.rto, 'Seconds', report.rto.totalSeconds);
   deps.metrics.publishStoredMetrics();
   const lines = [
     `Restore ${report.outcome} (${report.mode}) of ${report.sourceInstanceId} into ${state.plan.targetInstanceId} in ${report.environment}.`,

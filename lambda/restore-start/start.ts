@@ -1,5 +1,6 @@
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
+import { restorePlanSchema } from '../../contract/restore-state.js';
 import { parseInput, WorkflowError } from '../shared/errors.js';
 import { describeInstance, tagValue } from '../shared/rds-instances.js';
 import type { RestorePlan, RestoreStarted } from '../shared/restore.js';
@@ -11,16 +12,14 @@ export interface StartDeps {
   now: () => Date;
 }
 
-const eventSchema = z.object({
-  plan: z.object({ targetInstanceId: z.string(), executionArn: z.string(), settings: z.object({}).loose() }).loose(),
-});
+const eventSchema = z.object({ plan: restorePlanSchema });
 
 /**
  * Asks RDS for the new instance with the source's production settings (what the restore API can set; the rest is
  * applied once it is available). Idempotent: a retry finds the instance it already asked for by its tags.
  */
 export async function startRestore(event: unknown, deps: StartDeps): Promise<RestoreStarted> {
-  const plan = parseInput(eventSchema, event, 'restore start event').plan as unknown as RestorePlan;
+  const plan: RestorePlan = parseInput(eventSchema, event, 'restore start event').plan;
   const existing = await describeInstance(deps.rds, plan.targetInstanceId);
   if (existing) return alreadyRequested(existing, plan);
 

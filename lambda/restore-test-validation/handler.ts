@@ -5,7 +5,7 @@ import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions 
 import type { Endpoint } from '../shared/drill.js';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
 import { parseInput } from '../shared/errors.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import type { TableSpec } from '../shared/row-counts.js';
 import { describeRestoreTest, recordRestoreTest, type ValidationConfig, validateRestoreTest } from './validation.js';
 
@@ -39,7 +39,7 @@ function connectTo(at: Endpoint) {
 
 const action = z.object({ action: z.enum(['describe', 'validate', 'record']) }).loose();
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const deps = { backup, sns, connectTo, now: () => new Date() };
   const { action: name } = parseInput(action, event, 'restore test validation event');
   const result =
@@ -50,4 +50,4 @@ export const handler = async (event: unknown) => {
         : await recordRestoreTest(event, config, deps);
   logger.info(`restore test ${name}`, { result });
   return result;
-};
+});

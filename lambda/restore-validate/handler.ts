@@ -1,6 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { requireEnv } from '../shared/env.js';
-import { createLogger } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { validateRestore } from './validate.js';
 
 const logger = createLogger('restore-validate');
@@ -14,8 +14,8 @@ const config = {
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 
-export const handler = async (event: unknown) => {
+export const handler = lambdaHandler(logger, async (event: unknown) => {
   const plan = await validateRestore(event, config, deps);
   logger.info('restore planned', { plan });
   return plan;
-};
+});

@@ -22,17 +22,10 @@ function resolveRelative(from: string, specifier: string): string {
   return relative(ROOT, resolve(dirname(from), specifier)).replace(/\.js$/, '.ts');
 }
 
-/**
- * lib/constructs/restore-workflow.ts belongs to issue 8's branch, which removes its lambda/ imports; exempt here so
- * this branch does not edit it. Delete the entry once that branch is merged.
- */
-const NOT_YET_MOVED = new Set(['lib/constructs/restore-workflow.ts']);
-
 describe('module boundaries', () => {
   it('lib/, cli/ and bin/ import nothing from lambda/ (shared names live in contract/)', () => {
     const offenders: string[] = [];
     for (const file of [...tsFiles('lib'), ...tsFiles('cli'), ...tsFiles('bin')]) {
-      if (NOT_YET_MOVED.has(relative(ROOT, file))) continue;
       for (const s of specifiersOf(file)) {
         if (s.startsWith('.') && resolveRelative(file, s).startsWith('lambda/')) {
           offenders.push(`${relative(ROOT, file)} imports ${s}`);

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger, executionNameOf, lambdaHandler } from '../../../lambda/shared/observability.js';
@@ -49,5 +51,25 @@ describe('lambdaHandler', () => {
     expect(executionNameOf({ execution: { Name: 'b', Id: 'x' } })).toBe('b');
     expect(executionNameOf({ plan: {} })).toBeUndefined();
     expect(executionNameOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('every Lambda handler', () => {
+  const lambdaDir = resolve(__dirname, '../../../lambda');
+  const handlers = readdirSync(lambdaDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'shared')
+    .map((d) => join(lambdaDir, d.name, 'handler.ts'));
+
+  // A handler that skips the wrapper logs without request id or execution name: its lines cannot be followed.
+  it.each(handlers.map((h) => [h.slice(lambdaDir.length + 1), h]))(
+    '%s adds the Lambda context to every log line',
+    (_name, file) => {
+      const source = readFileSync(file, 'utf8');
+      expect(/export const handler = lambdaHandler\(logger,|logger\.addContext\(context\)/.test(source)).toBe(true);
+    },
+  );
+
+  it('are all found', () => {
+    expect(handlers.length).toBeGreaterThan(20);
   });
 });
