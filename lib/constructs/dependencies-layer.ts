@@ -15,6 +15,7 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
  */
 export const LAYER_PACKAGES = [
   '@aws-sdk/client-backup',
+  '@aws-sdk/client-cloudwatch',
   '@aws-sdk/client-rds',
   '@aws-sdk/client-s3',
   '@aws-sdk/client-secrets-manager',

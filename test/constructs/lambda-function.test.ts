@@ -28,13 +28,13 @@ function build(app: App, props: Partial<ConstructorParameters<typeof LambdaFunct
 }
 
 describe('LambdaFunction', () => {
-  it('applies our defaults: Node.js 22 on ARM64, tracing, bounded concurrency, JSON logs, source maps', () => {
+  it('applies our defaults: Node.js 22 on ARM64, no X-Ray tracing, bounded concurrency, JSON logs, source maps', () => {
     const { template } = build(testApp());
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      TracingConfig: { Mode: 'Active' },
+      TracingConfig: Match.absent(),
       ReservedConcurrentExecutions: 5,
       MemorySize: 256,
       Timeout: 60,

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { LAYER_PACKAGES } from '../../lib/constructs/dependencies-layer.js';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -63,5 +64,18 @@ describe('module boundaries', () => {
     walk('bin/app.ts');
     expect(seen.size).toBeGreaterThan(20);
     expect([...packages].filter((p) => /^@aws-lambda-powertools\/|^@aws-sdk\//.test(p))).toEqual([]);
+  });
+
+  it('every package lambda/ and contract/ import is in the dependencies layer (else each bundle carries its own copy)', () => {
+    const layer = new Set<string>(LAYER_PACKAGES);
+    const missing = new Set<string>();
+    for (const file of [...tsFiles('lambda'), ...tsFiles('contract')]) {
+      for (const s of specifiersOf(file)) {
+        if (s.startsWith('.') || s.startsWith('node:') || s === 'aws-lambda') continue;
+        const name = s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!;
+        if (!layer.has(name)) missing.add(`${relative(ROOT, file)} imports ${name}`);
+      }
+    }
+    expect([...missing]).toEqual([]);
   });
 });
