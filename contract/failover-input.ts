@@ -55,6 +55,6 @@ export const failoverPlanSchema = z.object({
   useLatestRestorableTime: z.boolean(),
   instanceClass: z.string().nullable(),
   standbyEndpoint: z.object({ host: z.string().min(1), port: z.number().int().positive() }).nullable(),
-  maxWaitSeconds: z.number().int().positive(),
+  maxWaitSeconds: z.number().nonnegative(),
   plannedAt: z.string(),
 });
