@@ -108,6 +108,11 @@ export interface BootstrapOptions {
   remainingTimeMs?: () => number;
   /** Named in a failure's Reason so the operator finds the log. */
   logStreamName?: string;
+  /**
+   * Waits before each retry of an AssumeRole refused with AccessDenied: a reader role created in the same deploy
+   * can take seconds to become assumable (IAM is eventually consistent). @default [2_000, 5_000, 10_000]
+   */
+  assumeRoleRetryDelaysMs?: readonly number[];
 }
 
 /** Time kept back from the Lambda timeout to send FAILED when the work hangs (a silent timeout hangs the stack). */
@@ -184,7 +189,12 @@ export async function bootstrapVerifierRole(
         'Invalid Custom::VerifierRole properties: SecretReaderRoleArn = missing; allowed: an IAM role ARN',
       );
     }
-    const credentials = await assumeSecretReader(deps.sts, props.SecretReaderRoleArn, request.RequestId);
+    const credentials = await assumeSecretReader(
+      deps.sts,
+      props.SecretReaderRoleArn,
+      request.RequestId,
+      opts.assumeRoleRetryDelaysMs ?? [2_000, 5_000, 10_000],
+    );
     secrets.push(credentials.secretAccessKey, credentials.sessionToken);
     const reader = deps.secretsWith(credentials);
     let master: { username: string; password: string };
@@ -246,21 +256,32 @@ export function readerSessionName(requestId: string): string {
   return `cfn-${requestId.replace(/[^\w+=,.@-]/g, '-')}`.slice(0, 64);
 }
 
-async function assumeSecretReader(sts: STSClient, roleArn: string, requestId: string): Promise<SessionCredentials> {
+async function assumeSecretReader(
+  sts: STSClient,
+  roleArn: string,
+  requestId: string,
+  retryDelaysMs: readonly number[],
+): Promise<SessionCredentials> {
   const sessionName = readerSessionName(requestId);
-  let answer: AssumeRoleCommandOutput;
-  try {
-    answer = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: roleArn,
-        RoleSessionName: sessionName,
-        DurationSeconds: READER_SESSION_SECONDS,
-      }),
-    );
-  } catch (error) {
-    throw new Error(
-      `Cannot assume the secret-reader role ${roleArn} (session ${sessionName}): ${(error as Error).message}`,
-    );
+  const command = new AssumeRoleCommand({
+    RoleArn: roleArn,
+    RoleSessionName: sessionName,
+    DurationSeconds: READER_SESSION_SECONDS,
+  });
+  let answer: AssumeRoleCommandOutput | undefined;
+  for (let attempt = 0; answer === undefined; attempt++) {
+    try {
+      answer = await sts.send(command);
+    } catch (error) {
+      const delay = retryDelaysMs[attempt];
+      if ((error as Error)?.name === 'AccessDenied' && delay !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      throw new Error(
+        `Cannot assume the secret-reader role ${roleArn} (session ${sessionName}): ${(error as Error).message}`,
+      );
+    }
   }
   const parsed = sessionCredentials.safeParse(answer.Credentials);
   if (!parsed.success) {

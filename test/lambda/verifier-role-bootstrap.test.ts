@@ -324,8 +324,10 @@ describe('bootstrapVerifierRole failures answer FAILED with a reason and no secr
       ),
     );
     const request = event('Create', properties({ Role: 'noassume_verifier' }));
-    await bootstrapVerifierRole(request, deps());
+    await bootstrapVerifierRole(request, deps(), { assumeRoleRetryDelaysMs: [0, 0] });
     const body = onlyResponse(request);
+    // Refused three times (a new role's trust can take seconds to apply), then FAILED.
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(3);
     expect(body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'verifier-role:noassume_verifier' });
     expect(body.Reason).toBe(
       `Cannot assume the secret-reader role ${READER_ROLE_ARN} (session cfn-${request.RequestId}): ` +
@@ -334,6 +336,18 @@ describe('bootstrapVerifierRole failures answer FAILED with a reason and no secr
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
     expect(output.join('')).toContain('Cannot assume the secret-reader role');
     expect(await roleRow('noassume_verifier')).toBeUndefined();
+  });
+
+  it('AssumeRole refused once (a reader role created in the same deploy, not yet propagated): retried, then SUCCESS', async () => {
+    stsMock
+      .on(AssumeRoleCommand)
+      .rejectsOnce(Object.assign(new Error('not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied' }))
+      .resolves({ Credentials: READER_SESSION });
+    const request = event('Create', properties({ Role: 'retry_verifier' }));
+    await bootstrapVerifierRole(request, deps(), { assumeRoleRetryDelaysMs: [0] });
+    expect(onlyResponse(request)).toMatchObject({ Status: 'SUCCESS' });
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    expect(readBy).toEqual([READER_SESSION.AccessKeyId]);
   });
 
   it('AssumeRole without usable credentials: FAILED without quoting what it returned', async () => {
