@@ -206,6 +206,10 @@ export class CloudAssembly {
           return logicalId.toLowerCase();
       }
     }
+    if (attribute === 'Arn' && resource.Type === 'AWS::IAM::Role') {
+      // IAM ARNs have no region; the bootstrap checks the shape of its reader role's ARN.
+      return `arn:aws:iam::${ACCOUNT}:role/${name('RoleName')}`;
+    }
     if (attribute === 'Arn') {
       return `arn:aws:${resource.Type.split('::')[1]!.toLowerCase()}:${REGION}:${ACCOUNT}:${logicalId.toLowerCase()}`;
     }

@@ -6,11 +6,16 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
 import type { DrillReport } from '../lambda/drill-report/report.js';
 import { connect, tlsOptions } from '../lambda/shared/db.js';
 import { minutes } from '../lambda/shared/reporting.js';
-import { bootstrapVerifierRole, masterConnection } from '../lambda/verifier-role-bootstrap/bootstrap.js';
+import {
+  bootstrapVerifierRole,
+  masterConnection,
+  type SessionCredentials,
+} from '../lambda/verifier-role-bootstrap/bootstrap.js';
 import { type PostgresServer, startPostgres } from '../test/support/postgres.js';
 import { ACCOUNT, type ExecutionResult, REGION, runExecution } from '../test/support/state-machine.js';
 import { CloudAssembly, type DrillDefinition } from './cloud-assembly.js';
@@ -235,9 +240,10 @@ export async function runLocalDrill(opts: LocalDrillOptions): Promise<LocalDrill
       buckets: report.REPORT_BUCKET ? [report.REPORT_BUCKET] : [],
       topics: report.ALERT_TOPIC_ARN ? [report.ALERT_TOPIC_ARN] : [],
       secrets: { [secretArn]: JSON.stringify({ username: db.MasterUsername, password: masterPassword }) },
+      secretReaderRoles: [String(roleProps.SecretReaderRoleArn)],
     });
     const endpoint = await standIn.start();
-    say(`AWS stand-in on ${endpoint} (RDS, SNS, S3, Step Functions, Secrets Manager)`);
+    say(`AWS stand-in on ${endpoint} (RDS, SNS, S3, Step Functions, Secrets Manager, STS)`);
 
     await bootstrapVerifier(roleProps, endpoint, tls.caPath, verifierRole.stack);
     say(`verifier role ${String(roleProps.Role)} created by the project's bootstrap code`);
@@ -405,11 +411,17 @@ async function bootstrapVerifier(
   stack: string,
 ): Promise<void> {
   let answer: { Status: string; Reason?: string } | undefined;
-  const secrets = new SecretsManagerClient({
+  const sts = new STSClient({
     region: REGION,
     endpoint,
     credentials: { accessKeyId: 'AKIALOCALDRILL', secretAccessKey: 'local-drill-not-a-secret' },
   });
+  const readers: SecretsManagerClient[] = [];
+  const secretsWith = (credentials: SessionCredentials) => {
+    const reader = new SecretsManagerClient({ region: REGION, endpoint, credentials });
+    readers.push(reader);
+    return reader;
+  };
   try {
     await bootstrapVerifierRole(
       {
@@ -421,7 +433,8 @@ async function bootstrapVerifier(
         ResourceProperties: properties,
       },
       {
-        secrets,
+        sts,
+        secretsWith,
         connect: masterConnection((host) => tlsOptions(caPath, host)),
         respond: async (_url, body) => {
           answer = body;
@@ -430,7 +443,8 @@ async function bootstrapVerifier(
       },
     );
   } finally {
-    secrets.destroy();
+    sts.destroy();
+    for (const reader of readers) reader.destroy();
   }
   if (answer?.Status !== 'SUCCESS') {
     throw new Error(`The verifier role bootstrap failed: ${answer?.Reason ?? 'no answer'}`);

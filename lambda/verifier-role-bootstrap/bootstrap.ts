@@ -1,6 +1,7 @@
 import * as https from 'node:https';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, type AssumeRoleCommandOutput, type STSClient } from '@aws-sdk/client-sts';
 import type pg from 'pg';
 import { z } from 'zod';
 import { parseInput } from '../../contract/errors.js';
@@ -27,6 +28,14 @@ export const verifierRoleProperties = z.object({
   SecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$/, {
     message: 'allowed: a Secrets Manager secret ARN',
   }),
+  /**
+   * The role the function assumes to read the secret, for this request only. Absent only in the properties of a
+   * template from before that role (an Update rolling back to it): see `handle`.
+   */
+  SecretReaderRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9/_+=,.@-]{1,64}$/, { message: 'allowed: an IAM role ARN' })
+    .optional(),
   /** Put on the role's search_path. */
   Schemas: z.array(z.string()).default([]),
   /** The logical dump's read-only role, created beside the verifier's (lambda/shared/dump-role.ts). */
@@ -75,8 +84,19 @@ export interface CustomResourceResponse {
   Data?: Record<string, string>;
 }
 
+/** Temporary credentials of the secret-reader role's session (structurally the SDK's AwsCredentialIdentity). */
+export interface SessionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration?: Date;
+}
+
 export interface BootstrapDeps {
-  secrets: SecretsManagerClient;
+  /** Assumes the secret-reader role, once for each Create or Update. */
+  sts: STSClient;
+  /** A Secrets Manager client that signs with the reader role's session credentials. */
+  secretsWith: (credentials: SessionCredentials) => SecretsManagerClient;
   /** Connects as the master user; see `masterConnection`. */
   connect: (endpoint: DbEndpoint, password: string) => Promise<pg.Client>;
   respond: (url: string, body: CustomResourceResponse) => Promise<void>;
@@ -88,6 +108,11 @@ export interface BootstrapOptions {
   remainingTimeMs?: () => number;
   /** Named in a failure's Reason so the operator finds the log. */
   logStreamName?: string;
+  /**
+   * Waits before each retry of an AssumeRole refused with AccessDenied: a reader role created in the same deploy
+   * can take seconds to become assumable (IAM is eventually consistent). @default [2_000, 5_000, 10_000]
+   */
+  assumeRoleRetryDelaysMs?: readonly number[];
 }
 
 /** Time kept back from the Lambda timeout to send FAILED when the work hangs (a silent timeout hangs the stack). */
@@ -96,9 +121,10 @@ const RESPONSE_MARGIN_MS = 10_000;
 const MAX_REASON_CHARS = 1_000;
 
 /**
- * Handles one `Custom::VerifierRole` request from CloudFormation: on Create and Update, logs in as the RDS master
- * user (the RDS-managed secret) and creates or converges the drill verifier's read-only role; on Delete, does
- * nothing. Always answers CloudFormation at ResponseURL, with the reason of a failure and never a secret.
+ * Handles one `Custom::VerifierRole` request from CloudFormation: on Create and Update, assumes the secret-reader
+ * role for a 15-minute session named after the request, reads the RDS-managed master secret with it, logs in as the
+ * master user and creates or converges the drill verifier's read-only role; on Delete, does nothing (no role
+ * assumed, no secret read). Always answers CloudFormation at ResponseURL, with the reason of a failure and never a secret.
  * Throws only when it cannot answer (no valid ResponseURL, or the PUT failed).
  */
 export async function bootstrapVerifierRole(
@@ -150,7 +176,33 @@ export async function bootstrapVerifierRole(
       return { physicalId, data: {} };
     }
     const props = parseInput(verifierRoleProperties, request.ResourceProperties, 'Custom::VerifierRole properties');
-    const master = await readMasterSecret(deps.secrets, props.SecretArn);
+    if (props.SecretReaderRoleArn === undefined) {
+      if (request.RequestType === 'Update') {
+        // A rollback to a template from before the reader role: that template's deploy converged the role, and this
+        // function may no longer read the secret itself. Failing would leave the stack in UPDATE_ROLLBACK_FAILED.
+        deps.logger.warn('update without SecretReaderRoleArn (rollback to an older template): nothing to do', {
+          role: props.Role,
+        });
+        return { physicalId: physicalIdOf(props.Role), data: { Role: props.Role } };
+      }
+      throw new Error(
+        'Invalid Custom::VerifierRole properties: SecretReaderRoleArn = missing; allowed: an IAM role ARN',
+      );
+    }
+    const credentials = await assumeSecretReader(
+      deps.sts,
+      props.SecretReaderRoleArn,
+      request.RequestId,
+      opts.assumeRoleRetryDelaysMs ?? [2_000, 5_000, 10_000],
+    );
+    secrets.push(credentials.secretAccessKey, credentials.sessionToken);
+    const reader = deps.secretsWith(credentials);
+    let master: { username: string; password: string };
+    try {
+      master = await readMasterSecret(reader, props.SecretArn);
+    } finally {
+      reader.destroy();
+    }
     secrets.push(master.password);
     const endpoint = { host: props.Host, port: props.Port, database: props.Database, user: master.username };
     const client = await deps.connect(endpoint, master.password);
@@ -194,6 +246,63 @@ export async function bootstrapVerifierRole(
     }
   }
 }
+
+/** The shortest session STS grants: the read takes a second, the session is useless afterwards. */
+export const READER_SESSION_SECONDS = 900;
+
+/** Session name of the reader role: the CloudFormation RequestId, so CloudTrail ties the read to one deployment. */
+export function readerSessionName(requestId: string): string {
+  // RoleSessionName allows [\w+=,.@-]{2,64}; CloudFormation's RequestId is a UUID.
+  return `cfn-${requestId.replace(/[^\w+=,.@-]/g, '-')}`.slice(0, 64);
+}
+
+async function assumeSecretReader(
+  sts: STSClient,
+  roleArn: string,
+  requestId: string,
+  retryDelaysMs: readonly number[],
+): Promise<SessionCredentials> {
+  const sessionName = readerSessionName(requestId);
+  const command = new AssumeRoleCommand({
+    RoleArn: roleArn,
+    RoleSessionName: sessionName,
+    DurationSeconds: READER_SESSION_SECONDS,
+  });
+  let answer: AssumeRoleCommandOutput | undefined;
+  for (let attempt = 0; answer === undefined; attempt++) {
+    try {
+      answer = await sts.send(command);
+    } catch (error) {
+      const delay = retryDelaysMs[attempt];
+      if ((error as Error)?.name === 'AccessDenied' && delay !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      throw new Error(
+        `Cannot assume the secret-reader role ${roleArn} (session ${sessionName}): ${(error as Error).message}`,
+      );
+    }
+  }
+  const parsed = sessionCredentials.safeParse(answer.Credentials);
+  if (!parsed.success) {
+    // Field names only: the values are credentials.
+    throw new Error(`AssumeRole of ${roleArn} returned no usable credentials`);
+  }
+  const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = parsed.data;
+  return {
+    accessKeyId: AccessKeyId,
+    secretAccessKey: SecretAccessKey,
+    sessionToken: SessionToken,
+    ...(Expiration ? { expiration: Expiration } : {}),
+  };
+}
+
+const sessionCredentials = z.object({
+  AccessKeyId: z.string().min(1),
+  SecretAccessKey: z.string().min(1),
+  SessionToken: z.string().min(1),
+  Expiration: z.date().optional(),
+});
 
 const masterSecret = z.object({ username: z.string().min(1), password: z.string().min(1) });
 

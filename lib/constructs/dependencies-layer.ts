@@ -21,6 +21,7 @@ export const LAYER_PACKAGES = [
   '@aws-sdk/client-secrets-manager',
   '@aws-sdk/client-sfn',
   '@aws-sdk/client-sns',
+  '@aws-sdk/client-sts',
   '@aws-sdk/rds-signer',
   '@aws-lambda-powertools/logger',
   '@aws-lambda-powertools/metrics',

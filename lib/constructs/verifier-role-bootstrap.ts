@@ -13,6 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { apiCallMessage, apiCallPattern } from './audit-alerts.js';
 import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
+import { BootstrapSecretAccess } from './bootstrap-secret-access.js';
 import { LAMBDA_ROOT, LambdaFunction } from './lambda-function.js';
 
 /** CloudFormation type of the custom resource. */
@@ -37,8 +38,8 @@ export interface VerifierRoleBootstrapProps {
   /** The production database the role is created in. */
   readonly database: AuthDatabase;
   /**
-   * The database's key, which encrypts the RDS-managed master secret; the function may decrypt with it only
-   * through Secrets Manager. It also encrypts the function's log group.
+   * The database's key, which encrypts the RDS-managed master secret; the secret-reader role may decrypt with it
+   * only through Secrets Manager. It also encrypts the function's log group.
    */
   readonly key: kms.IKey;
   /** The read-only PostgreSQL role the drill verifier logs in as (IAM database authentication). */
@@ -57,7 +58,7 @@ export interface VerifierRoleBootstrapProps {
   /** Also the rewind workflow's replay-control role (lambda/shared/replay-control-role.ts). @default - none */
   readonly replayControlRole?: string;
   readonly logRetention: logs.RetentionDays;
-  /** Receives an alert whenever anyone but this function (or RDS itself) reads an RDS-managed master secret. */
+  /** Receives an alert whenever anyone but the secret-reader role (or RDS itself) reads an RDS-managed master secret. */
   readonly alertTopic: sns.ITopic;
 }
 
@@ -70,7 +71,9 @@ export function customResourceResponseBucket(region: string): string {
  * Creates the drill verifier's read-only login role in the production database at deploy time, idempotently: a
  * `Custom::VerifierRole` resource served directly by a function in the database's isolated subnets (no provider
  * framework, so no function outside the VPC), which logs in with the RDS-managed master secret over verified TLS.
- * The role is kept when the resource is deleted. Creates the Secrets Manager and S3 endpoints the function needs.
+ * The secret is read by a role the function assumes only while it handles a Create or Update
+ * (`BootstrapSecretAccess`). The role is kept when the resource is deleted. Creates the Secrets Manager, STS and S3
+ * endpoints the function needs.
  */
 export class VerifierRoleBootstrap extends Construct {
   /** The custom resource; its `Role` attribute is the role name, available once the role exists. */
@@ -80,6 +83,8 @@ export class VerifierRoleBootstrap extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   /** Interface endpoint (private DNS) whose policy admits only reading the master secret. */
   readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
+  /** The secret-reader role and the STS endpoint the function assumes it through. */
+  readonly secretAccess: BootstrapSecretAccess;
   /** Gateway endpoint to S3 in the isolated subnets' route tables, for CloudFormation's response URL. */
   readonly s3Endpoint: ec2.GatewayVpcEndpoint;
   readonly roleName: string;
@@ -116,7 +121,7 @@ export class VerifierRoleBootstrap extends Construct {
       open: false,
     });
     this.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.securityGroup, 'verifier role bootstrap');
-    // The function's role is created below; its ARN is only known then.
+    // The reader role is created below; its ARN is only known then.
     const endpointPolicy = new iam.PolicyStatement({
       principals: [new iam.AnyPrincipal()],
       actions: ['secretsmanager:GetSecretValue'],
@@ -162,39 +167,31 @@ export class VerifierRoleBootstrap extends Construct {
       // CloudFormation sends one request at a time for this one resource.
       reservedConcurrentExecutions: 1,
     });
-    // The read is scoped so that nothing else can use it: this role only (here and in the endpoint's policy), this
-    // secret only, and only through this VPC's endpoint, which admits only this function's security group. Stolen
-    // credentials of the role read nothing from outside; every other read of the secret alerts (below).
-    this.function.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secretArn],
-        conditions: { StringEquals: { 'aws:SourceVpce': this.secretsManagerEndpoint.vpcEndpointId } },
-      }),
-    );
-    endpointPolicy.addCondition('ArnEquals', { 'aws:PrincipalArn': this.function.role.roleArn });
-    this.function.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [props.key.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com`,
-            'kms:EncryptionContext:SecretARN': secretArn,
-          },
-        },
-      }),
-    );
+    // The function's own role has no permission on the secret or its key: it assumes the reader role for one
+    // Create or Update. The read is scoped so that nothing else can use it: the reader role only (here and in the
+    // endpoint's policy), this secret only, and only through this VPC's endpoint, which admits only this function's
+    // security group. Every other read of the secret alerts (below).
+    this.secretAccess = new BootstrapSecretAccess(this, 'SecretAccess', {
+      vpc,
+      subnets: isolated,
+      functionRole: this.function.role,
+      functionSecurityGroup: this.securityGroup,
+      secretArn,
+      key: props.key,
+      secretsManagerEndpoint: this.secretsManagerEndpoint,
+    });
+    endpointPolicy.addCondition('ArnEquals', { 'aws:PrincipalArn': this.secretAccess.readerRole.roleArn });
 
     // GetSecretValue is a read-only event: the rule must opt in to those. Any RDS-managed master secret (production's,
-    // and those of restored copies, which hold the same data) read by anyone but this function's role or RDS alerts.
+    // and those of restored copies, which hold the same data) read by anyone but the reader role's sessions or RDS
+    // alerts.
     const secretRead = new events.Rule(this, 'MasterSecretRead', {
-      description: 'authdb-dr audit: GetSecretValue on an RDS master secret by anyone but the verifier bootstrap',
+      description: 'authdb-dr audit: GetSecretValue on an RDS master secret by anyone but the bootstrap secret reader',
       eventPattern: apiCallPattern('secretsmanager', ['GetSecretValue'], {
         requestParameters: { secretId: events.Match.wildcard('*rds!db-*') },
         userIdentity: {
           arn: events.Match.anythingButWildcard(
-            `arn:${stack.partition}:sts::${stack.account}:assumed-role/${this.function.role.roleName}/*`,
+            this.secretAccess.readerSessionArns,
             `arn:${stack.partition}:sts::${stack.account}:assumed-role/AWSServiceRoleForRDS/*`,
           ),
         },
@@ -214,6 +211,7 @@ export class VerifierRoleBootstrap extends Construct {
         Host: database.instance.dbInstanceEndpointAddress,
         Port: database.instance.dbInstanceEndpointPort,
         SecretArn: secretArn,
+        SecretReaderRoleArn: this.secretAccess.readerRole.roleArn,
         Schemas: props.schemas ?? [],
         ...(props.dumpRoleName ? { DumpRole: props.dumpRoleName } : {}),
         Tables: JSON.stringify(props.tables ?? []),
@@ -222,7 +220,7 @@ export class VerifierRoleBootstrap extends Construct {
       },
     });
     // Everything the function needs at run time must exist before CloudFormation invokes it: the database, its
-    // ingress rule for this function, the endpoints and their rules, and the function's permissions.
+    // ingress rule for this function, the endpoints and their rules, the function's permissions and the reader role.
     this.resource.node.addDependency(
       database.instance,
       database.securityGroup,
@@ -231,6 +229,7 @@ export class VerifierRoleBootstrap extends Construct {
       endpointSecurityGroup,
       this.s3Endpoint,
       this.function.role,
+      this.secretAccess,
     );
   }
 }

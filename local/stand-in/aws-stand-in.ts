@@ -8,6 +8,7 @@ import { RDS_NAMESPACE } from './local-rds.js';
 import { QueryParams, queryError, queryResponse, ServiceError, serviceOf, type XmlObject } from './protocol.js';
 
 const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 export interface Execution {
   executionArn: string;
@@ -31,12 +32,24 @@ export interface AwsStandInOptions {
   topics: string[];
   /** Secrets Manager: ARN -> SecretString. */
   secrets?: Record<string, string>;
+  /**
+   * STS AssumeRole: the roles that may be assumed. When given, secrets are returned only to requests signed with
+   * the access key of a session of one of them (as the bootstrap's reader role).
+   */
+  secretReaderRoles?: string[];
+}
+
+export interface AssumedSession {
+  roleArn: string;
+  sessionName: string;
+  durationSeconds?: number;
+  accessKeyId: string;
 }
 
 /**
  * The AWS APIs the drill's Lambdas call, over HTTP on 127.0.0.1, for SDK clients pointed here with
  * AWS_ENDPOINT_URL: RDS (LocalRds), SNS Publish, S3 PutObject (path-style, written to a local folder),
- * Step Functions ListExecutions and Secrets Manager GetSecretValue. The service is taken from the SigV4 credential
+ * Step Functions ListExecutions, Secrets Manager GetSecretValue and STS AssumeRole. The service is taken from the SigV4 credential
  * scope; signatures are not checked.
  */
 export class AwsStandIn {
@@ -44,6 +57,8 @@ export class AwsStandIn {
   readonly published: Published[] = [];
   /** Keys written, as `bucket/key`. */
   readonly objects: string[] = [];
+  /** Sessions issued by AssumeRole. */
+  readonly sessions: AssumedSession[] = [];
   private server?: Server;
   private url?: string;
 
@@ -93,7 +108,11 @@ export class AwsStandIn {
       case 'states':
         return this.json(res, req, body, '1.0', (action, input) => this.stepFunctions(action, input));
       case 'secretsmanager':
-        return this.json(res, req, body, '1.1', (action, input) => this.secretsManager(action, input));
+        return this.json(res, req, body, '1.1', (action, input) =>
+          this.secretsManager(action, input, accessKeyOf(req.headers.authorization)),
+        );
+      case 'sts':
+        return this.query(res, STS_NAMESPACE, body, async (params) => this.assumeRole(params));
       default:
         res.writeHead(400, { 'content-type': 'text/plain' });
         res.end(`The local AWS stand-in does not serve ${service ?? 'unsigned requests'}`);
@@ -173,12 +192,45 @@ export class AwsStandIn {
     };
   }
 
-  private secretsManager(action: string, input: Record<string, unknown>) {
+  private assumeRole(params: QueryParams): XmlObject {
+    if (params.action !== 'AssumeRole') {
+      throw new ServiceError('InvalidAction', `The local STS stand-in does not implement ${params.action}`);
+    }
+    const roleArn = params.required('RoleArn');
+    if (!this.opts.secretReaderRoles?.includes(roleArn)) {
+      throw new ServiceError('AccessDenied', `Not authorized to perform sts:AssumeRole on ${roleArn}`, 403);
+    }
+    const accessKeyId = `ASIALOCAL${this.sessions.length}`;
+    const duration = params.get('DurationSeconds');
+    const sessionName = params.required('RoleSessionName');
+    this.sessions.push({
+      roleArn,
+      sessionName,
+      ...(duration === undefined ? {} : { durationSeconds: Number(duration) }),
+      accessKeyId,
+    });
+    return {
+      Credentials: {
+        AccessKeyId: accessKeyId,
+        SecretAccessKey: 'local-session-not-a-secret',
+        SessionToken: 'local-session-token',
+        Expiration: new Date(Date.now() + Number(duration ?? 3600) * 1000),
+      },
+      AssumedRoleUser: {
+        Arn: `${roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/${sessionName}`,
+      },
+    };
+  }
+
+  private secretsManager(action: string, input: Record<string, unknown>, accessKeyId: string | undefined) {
     if (action !== 'GetSecretValue') {
       throw new ServiceError(
         'UnknownOperationException',
         `The local Secrets Manager stand-in does not implement ${action}`,
       );
+    }
+    if (this.opts.secretReaderRoles && !this.sessions.some((s) => s.accessKeyId === accessKeyId)) {
+      throw new ServiceError('AccessDeniedException', `${accessKeyId} may not read secrets`, 400);
     }
     const id = String(input.SecretId);
     const secret = this.opts.secrets?.[id];
@@ -211,6 +263,11 @@ export class AwsStandIn {
     res.writeHead(200, { etag: `"${randomUUID()}"` });
     res.end();
   }
+}
+
+/** The access key id of a SigV4 `Authorization` header. */
+function accessKeyOf(authorization: string | undefined): string | undefined {
+  return /Credential=([^/]+)\//.exec(authorization ?? '')?.[1];
 }
 
 /** `aws-chunked` bodies (streaming uploads with trailing checksums): `<hex size>[;ext]\r\n<data>\r\n`, until size 0. */

@@ -174,15 +174,17 @@ describe.each(['dev', 'staging', 'prod'] as const)('audit alerts (%s)', (env) =>
     );
   });
 
-  it('alerts on every read of an RDS master secret but the verifier bootstrap function and RDS, read-only events included', () => {
+  it("alerts on every read of an RDS master secret but the bootstrap's secret-reader sessions and RDS, read-only events included", () => {
     const recovery = templateOf(env, 'recovery');
     const [rule, ...more] = Object.values(rules(recovery, 'VerifierRoleMasterSecretRead'));
     expect(more).toHaveLength(0);
     // Read-only management events (Get*) reach only rules that opt in.
     expect(rule!.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
-    const roleId = Object.keys(recovery.findResources('AWS::IAM::Role')).find((id) =>
-      id.startsWith('VerifierRoleFunctionRole'),
+    const readers = Object.entries(recovery.findResources('AWS::IAM::Role')).filter(([id]) =>
+      id.startsWith('VerifierRoleSecretAccessReaderRole'),
     );
+    expect(readers).toHaveLength(1);
+    const readerName = readers[0]![1].Properties.RoleName as string;
     expect(rule!.EventPattern).toEqual({
       source: ['aws.secretsmanager'],
       'detail-type': ['AWS API Call via CloudTrail'],
@@ -195,7 +197,8 @@ describe.each(['dev', 'staging', 'prod'] as const)('audit alerts (%s)', (env) =>
             {
               'anything-but': {
                 wildcard: [
-                  { 'Fn::Join': ['', [`arn:aws:sts::${config.account}:assumed-role/`, { Ref: roleId }, '/*']] },
+                  // Not the function's own role: its credentials cannot read the secret, so a read by it is news.
+                  `arn:aws:sts::${config.account}:assumed-role/${readerName}/*`,
                   `arn:aws:sts::${config.account}:assumed-role/AWSServiceRoleForRDS/*`,
                 ],
               },

@@ -37,7 +37,18 @@ describe('VerifierRoleBootstrap', () => {
   let stacks: ReturnType<typeof environmentStacks>;
   let bootstrap: VerifierRoleBootstrap;
   let template: Template;
-  let ids: { fn: string; role: string; fnSg: string; endpointSg: string; dbSg: string; db: string; key: string };
+  let ids: {
+    fn: string;
+    role: string;
+    reader: string;
+    fnSg: string;
+    endpointSg: string;
+    stsSg: string;
+    sts: string;
+    dbSg: string;
+    db: string;
+    key: string;
+  };
 
   beforeAll(() => {
     stacks = environmentStacks('dev');
@@ -51,6 +62,9 @@ describe('VerifierRoleBootstrap', () => {
       role: idOf(template, 'AWS::IAM::Role', 'VerifierRoleFunctionRole'),
       fnSg: idOf(template, 'AWS::EC2::SecurityGroup', 'VerifierRoleSecurityGroup'),
       endpointSg: idOf(template, 'AWS::EC2::SecurityGroup', 'VerifierRoleSecretsManagerEndpointSecurityGroup'),
+      reader: idOf(template, 'AWS::IAM::Role', 'VerifierRoleSecretAccessReaderRole'),
+      stsSg: idOf(template, 'AWS::EC2::SecurityGroup', 'VerifierRoleSecretAccessStsEndpointSecurityGroup'),
+      sts: idOf(template, 'AWS::EC2::VPCEndpoint', 'VerifierRoleSecretAccessStsEndpoint'),
       dbSg: idOf(template, 'AWS::EC2::SecurityGroup', 'DatabaseSecurityGroup'),
       db: idOf(template, 'AWS::RDS::DBInstance', 'Database'),
       key: idOf(template, 'AWS::KMS::Key', 'DatabaseKey'),
@@ -75,6 +89,8 @@ describe('VerifierRoleBootstrap', () => {
       Host: { 'Fn::GetAtt': [ids.db, 'Endpoint.Address'] },
       Port: { 'Fn::GetAtt': [ids.db, 'Endpoint.Port'] },
       SecretArn: secretArn(),
+      // The role the function assumes to read the secret, for one request.
+      SecretReaderRoleArn: { 'Fn::GetAtt': [ids.reader, 'Arn'] },
       Schemas: ['public'],
       // The tables the verification functions may count and digest, as JSON text (CloudFormation keeps it as is).
       Tables: JSON.stringify([{ name: 'users', timeColumn: 'created_at', digestColumns: ['id', 'password_hash'] }]),
@@ -90,12 +106,17 @@ describe('VerifierRoleBootstrap', () => {
     const resource = Object.values(template.findResources(VERIFIER_ROLE_RESOURCE_TYPE))[0] as Resource;
     const dependsOn = resource.DependsOn ?? [];
     const policy = idOf(template, 'AWS::IAM::Policy', 'VerifierRoleFunctionRoleDefaultPolicy');
+    const readerPolicy = idOf(template, 'AWS::IAM::Policy', 'VerifierRoleSecretAccessReaderRoleDefaultPolicy');
     const endpoints = Object.keys(template.findResources('AWS::EC2::VPCEndpoint'));
+    expect(endpoints).toHaveLength(3);
     const dbIngress = Object.entries(template.findResources('AWS::EC2::SecurityGroupIngress'))
       .filter(([, r]) => JSON.stringify(r.Properties.SourceSecurityGroupId) === JSON.stringify(groupId(ids.fnSg)))
       .map(([id]) => id);
-    expect(dependsOn).toEqual(expect.arrayContaining([ids.db, policy, ...endpoints, ...dbIngress]));
-    expect(dbIngress).toHaveLength(2);
+    expect(dependsOn).toEqual(
+      expect.arrayContaining([ids.db, policy, ids.reader, readerPolicy, ids.stsSg, ...endpoints, ...dbIngress]),
+    );
+    // The database, the Secrets Manager endpoint and the STS endpoint admit the function.
+    expect(dbIngress).toHaveLength(3);
   });
 
   it('keeps the role in the database when the resource is deleted (handled in code, not by retention)', () => {
@@ -115,7 +136,7 @@ describe('VerifierRoleBootstrap', () => {
     expect(isolatedSubnets()).toHaveLength(3);
   });
 
-  it('creates a Secrets Manager endpoint for the function role only, and an S3 endpoint for the response bucket only', () => {
+  it('creates a Secrets Manager endpoint for the reader role only, and an S3 endpoint for the response bucket only', () => {
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       ServiceName: 'com.amazonaws.ap-northeast-2.secretsmanager',
       VpcEndpointType: 'Interface',
@@ -129,7 +150,7 @@ describe('VerifierRoleBootstrap', () => {
             Principal: { AWS: '*' },
             Action: 'secretsmanager:GetSecretValue',
             Resource: secretArn(),
-            Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [ids.role, 'Arn'] } } },
+            Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [ids.reader, 'Arn'] } } },
           },
         ],
       },
@@ -156,37 +177,104 @@ describe('VerifierRoleBootstrap', () => {
     expect(routeTables).toHaveLength(3);
   });
 
-  it('may read exactly the master secret through its endpoint only, and decrypt only through Secrets Manager for it', () => {
-    const policy = idOf(template, 'AWS::IAM::Policy', 'VerifierRoleFunctionRoleDefaultPolicy');
-    const statements = (
-      template.toJSON().Resources[policy].Properties.PolicyDocument as { Statement: Record<string, unknown>[] }
-    ).Statement;
+  const statementsOf = (prefix: string) => {
+    const policy = idOf(template, 'AWS::IAM::Policy', prefix);
+    return (template.toJSON().Resources[policy].Properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+      .Statement;
+  };
+  const readerArn = () => {
+    const name = template.toJSON().Resources[ids.reader].Properties.RoleName as string;
+    // A fixed name, so that the STS endpoint's policy can name the role the trust policy ties to that endpoint.
+    return `arn:aws:iam::111111111111:role/${name}`;
+  };
+
+  it("gives the function's role no permission on the secret or its key: only AssumeRole of the reader, through STS's endpoint", () => {
+    const statements = statementsOf('VerifierRoleFunctionRoleDefaultPolicy');
+    const actions = statements.flatMap((s) => s.Action).map(String);
+    expect(actions.filter((a) => /^(secretsmanager|kms|sts):/.test(a))).toEqual(['sts:AssumeRole']);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: 'secretsmanager:GetSecretValue',
-      Resource: secretArn(),
-      Condition: {
-        StringEquals: {
-          'aws:SourceVpce': { Ref: idOf(template, 'AWS::EC2::VPCEndpoint', 'VerifierRoleSecretsManagerEndpoint') },
+      Action: 'sts:AssumeRole',
+      Resource: readerArn(),
+      Condition: { StringEquals: { 'aws:SourceVpce': { Ref: ids.sts } } },
+    });
+    // Nor does any managed policy of the role give it.
+    const role = template.toJSON().Resources[ids.role].Properties;
+    expect(JSON.stringify(role.ManagedPolicyArns)).not.toMatch(/SecretsManager|KMS/i);
+  });
+
+  it('lets the reader role read exactly the master secret through its endpoint only, and decrypt only through Secrets Manager for it', () => {
+    const statements = statementsOf('VerifierRoleSecretAccessReaderRoleDefaultPolicy');
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: secretArn(),
+        Condition: {
+          StringEquals: {
+            'aws:SourceVpce': { Ref: idOf(template, 'AWS::EC2::VPCEndpoint', 'VerifierRoleSecretsManagerEndpoint') },
+          },
         },
       },
-    });
-    expect(statements).toContainEqual({
-      Effect: 'Allow',
-      Action: 'kms:Decrypt',
-      Resource: { 'Fn::GetAtt': [ids.key, 'Arn'] },
-      Condition: {
-        StringEquals: {
-          'kms:ViaService': 'secretsmanager.ap-northeast-2.amazonaws.com',
-          'kms:EncryptionContext:SecretARN': secretArn(),
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': 'secretsmanager.ap-northeast-2.amazonaws.com',
+            'kms:EncryptionContext:SecretARN': secretArn(),
+          },
         },
       },
-    });
-    const actions = statements.flatMap((s) => s.Action);
-    expect(actions.filter((a) => String(a).startsWith('secretsmanager:') || String(a).startsWith('kms:'))).toEqual([
-      'secretsmanager:GetSecretValue',
-      'kms:Decrypt',
     ]);
+    const reader = template.toJSON().Resources[ids.reader].Properties;
+    expect(reader.ManagedPolicyArns).toBeUndefined();
+    expect(reader.Policies).toBeUndefined();
+  });
+
+  it("trusts only the function's role, and only through the STS endpoint; that endpoint admits only this AssumeRole", () => {
+    const reader = template.toJSON().Resources[ids.reader].Properties;
+    expect(reader.RoleName).toMatch(/^[\w+=,.@-]{1,64}$/);
+    expect(reader.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: { 'Fn::GetAtt': [ids.role, 'Arn'] } },
+        Condition: { StringEquals: { 'aws:SourceVpce': { Ref: ids.sts } } },
+      },
+    ]);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: 'com.amazonaws.ap-northeast-2.sts',
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+      SubnetIds: isolatedSubnets(),
+      SecurityGroupIds: [groupId(ids.stsSg)],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: 'sts:AssumeRole',
+            Resource: readerArn(),
+            Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [ids.role, 'Arn'] } } },
+          },
+        ],
+      },
+    });
+    // The endpoint is reached from the function only.
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'))
+      .map((r) => r.Properties)
+      .filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(groupId(ids.stsSg)));
+    expect(ingress).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: groupId(ids.fnSg),
+      }),
+    ]);
+    expect(template.toJSON().Resources[ids.stsSg].Properties.SecurityGroupIngress).toBeUndefined();
   });
 
   it('lets the function out only to PostgreSQL on the database and HTTPS to the endpoints; nothing in', () => {
@@ -199,9 +287,10 @@ describe('VerifierRoleBootstrap', () => {
       expect.arrayContaining([
         rule({ DestinationSecurityGroupId: groupId(ids.dbSg) }, 5432),
         rule({ DestinationSecurityGroupId: groupId(ids.endpointSg) }, 443),
+        rule({ DestinationSecurityGroupId: groupId(ids.stsSg) }, 443),
       ]),
     );
-    expect(egress).toHaveLength(2);
+    expect(egress).toHaveLength(3);
     const fnSg = template.toJSON().Resources[ids.fnSg].Properties;
     expect(fnSg.SecurityGroupIngress).toBeUndefined();
     // HTTPS to S3 (CloudFormation's response URL) through the gateway endpoint: the only other route there is.

@@ -33,6 +33,11 @@ describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env)
   const secret = `arn:aws:secretsmanager:${primary}:${account}:secret:rds!db-authdb-${env}-AbCdEf`;
   let vaultPolicies: Record<'primary' | 'dr', unknown>;
   let secretsEndpoint = '';
+  let stsEndpoint = '';
+  let readerTrust: unknown;
+  let readerArn = '';
+  /** The database's key, which encrypts the master secret (the resolver names a key by its logical id). */
+  let databaseKey = '';
 
   beforeAll(() => {
     const t = Object.fromEntries(STACKS.map((s) => [s, templateOf(env, s)])) as Record<
@@ -59,6 +64,25 @@ describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env)
       id.startsWith('VerifierRoleSecretsManagerEndpoint'),
     );
     secretsEndpoint = endpoint!;
+    stsEndpoint = Object.keys(t.recovery.findResources('AWS::EC2::VPCEndpoint')).find((id) =>
+      id.startsWith('VerifierRoleSecretAccessStsEndpoint'),
+    )!;
+    const readerId = Object.keys(t.recovery.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('VerifierRoleSecretAccessReaderRole'),
+    )!;
+    const others = STACKS.filter((o) => o !== 'recovery').map((o) =>
+      DR_STACKS.includes(o) ? { template: t[o], region: dr } : t[o],
+    );
+    readerTrust = resolvedProperty(
+      t.recovery,
+      readerId,
+      'AssumeRolePolicyDocument',
+      { account, region: primary },
+      others,
+    );
+    readerArn = role('recovery/VerifierRoleSecretAccessReaderRole').arn;
+    const keyId = Object.keys(t.database.findResources('AWS::KMS::Key')).find((id) => id.startsWith('DatabaseKey'))!;
+    databaseKey = `arn:aws:kms:${primary}:${account}:key/${keyId.toLowerCase()}`;
   });
 
   it('loads every role of the six stacks but the AWS service roles', () => {
@@ -75,8 +99,8 @@ describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env)
     );
   });
 
-  it('lets only the verifier bootstrap read the master secret, and only through its VPC endpoint', async () => {
-    const bootstrap = 'recovery/VerifierRoleFunctionRole';
+  it("lets only the bootstrap's secret-reader role read the master secret, and only through its VPC endpoint", async () => {
+    const bootstrap = 'recovery/VerifierRoleSecretAccessReaderRole';
     // The resolver names an endpoint by its logical id in lowercase (no real id exists before deploy).
     const throughEndpoint = { 'aws:SourceVpce': secretsEndpoint.toLowerCase() };
     await expectDecision(decide(role(bootstrap), 'secretsmanager:GetSecretValue', secret, throughEndpoint), 'Allowed');
@@ -84,10 +108,35 @@ describe.each(['dev', 'staging', 'prod'] as const)('data protection (%s)', (env)
     await expectNotAllowed(
       decide(role(bootstrap), 'secretsmanager:GetSecretValue', secret, { 'aws:SourceVpce': 'vpce-0123456789abcdef0' }),
     );
+    // The bootstrap function's own role among them: it reads only with a session of the reader role.
+    expect(roles.has('recovery/VerifierRoleFunctionRole')).toBe(true);
     for (const [id, r] of roles) {
       if (id === bootstrap) continue;
       await expectNotAllowed(decide(r, 'secretsmanager:GetSecretValue', secret, throughEndpoint));
       await expectNotAllowed(decide(r, 'secretsmanager:GetSecretValue', secret));
+    }
+    // Decrypting: never directly, and the function's role not even through Secrets Manager. (The simulator cannot
+    // evaluate kms:EncryptionContext:SecretARN; the construct test pins the reader's condition on it.)
+    const viaSecretsManager = { 'kms:ViaService': `secretsmanager.${primary}.amazonaws.com` };
+    await expectNotAllowed(decide(role(bootstrap), 'kms:Decrypt', databaseKey));
+    await expectNotAllowed(
+      decide(role('recovery/VerifierRoleFunctionRole'), 'kms:Decrypt', databaseKey, viaSecretsManager),
+    );
+    await expectNotAllowed(decide(role('recovery/VerifierRoleFunctionRole'), 'kms:Decrypt', databaseKey));
+  });
+
+  it("lets only the bootstrap function's role assume the secret-reader role, and only through the STS endpoint", async () => {
+    const fn = role('recovery/VerifierRoleFunctionRole');
+    const throughEndpoint = { 'aws:SourceVpce': stsEndpoint.toLowerCase() };
+    await expectDecision(decide(fn, 'sts:AssumeRole', readerArn, throughEndpoint, readerTrust), 'Allowed');
+    await expectNotAllowed(decide(fn, 'sts:AssumeRole', readerArn, {}, readerTrust));
+    await expectNotAllowed(
+      decide(fn, 'sts:AssumeRole', readerArn, { 'aws:SourceVpce': 'vpce-0123456789abcdef0' }, readerTrust),
+    );
+    // Nobody else, not even an administrator or the break-glass role, through the endpoint or not.
+    for (const [id, r] of [...roles, ['admin', admin] as const]) {
+      if (id === 'recovery/VerifierRoleFunctionRole') continue;
+      await expectNotAllowed(decide(r, 'sts:AssumeRole', readerArn, throughEndpoint, readerTrust));
     }
   });
 

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lambda/shared/observability.js';
@@ -9,14 +10,17 @@ import {
   masterConnection,
 } from '../../lambda/verifier-role-bootstrap/bootstrap.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import { mockReaderRole, READER_ROLE_ARN, secretReaderDeps } from '../support/secret-reader.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-2:111111111111:secret:rds!db-1234abcd-5678-AbCdEf';
 const secretsMock = mockClient(SecretsManagerClient);
+const stsMock = mockClient(STSClient);
 let server: PostgresServer;
 
 beforeAll(async () => {
   server = await startPostgres();
   await server.createDatabase('authdb');
+  mockReaderRole(stsMock);
   secretsMock
     .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
     .resolves({ SecretString: JSON.stringify({ username: 'postgres', password: 'unused-locally' }) });
@@ -24,6 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   secretsMock.restore();
+  stsMock.restore();
   await server?.stop();
 });
 
@@ -41,11 +46,12 @@ async function bootstrap(extra: Record<string, unknown>): Promise<CustomResource
         Host: server.host,
         Port: String(server.port),
         SecretArn: SECRET_ARN,
+        SecretReaderRoleArn: READER_ROLE_ARN,
         ...extra,
       },
     },
     {
-      secrets: new SecretsManagerClient({ region: 'ap-northeast-2' }),
+      ...secretReaderDeps(),
       connect: masterConnection(() => undefined),
       respond: async () => {},
       logger: createLogger('replay-control-bootstrap-test'),

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,9 +10,11 @@ import {
   masterConnection,
 } from '../../lambda/verifier-role-bootstrap/bootstrap.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import { mockReaderRole, READER_ROLE_ARN, secretReaderDeps } from '../support/secret-reader.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-2:111111111111:secret:rds!db-1234abcd-5678-AbCdEf';
 const secretsMock = mockClient(SecretsManagerClient);
+const stsMock = mockClient(STSClient);
 let server: PostgresServer;
 let admin: pg.Client;
 
@@ -19,6 +22,7 @@ beforeAll(async () => {
   server = await startPostgres();
   await server.createDatabase('authdb');
   admin = await server.client('authdb');
+  mockReaderRole(stsMock);
   secretsMock
     .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
     .resolves({ SecretString: JSON.stringify({ username: 'postgres', password: 'unused-locally' }) });
@@ -28,6 +32,7 @@ afterAll(async () => {
   await admin?.end();
   await server?.stop();
   secretsMock.restore();
+  stsMock.restore();
 });
 
 async function bootstrap(extra: Record<string, unknown>): Promise<CustomResourceResponse> {
@@ -46,11 +51,12 @@ async function bootstrap(extra: Record<string, unknown>): Promise<CustomResource
         Host: server.host,
         Port: String(server.port),
         SecretArn: SECRET_ARN,
+        SecretReaderRoleArn: READER_ROLE_ARN,
         ...extra,
       },
     },
     {
-      secrets: new SecretsManagerClient({ region: 'ap-northeast-2' }),
+      ...secretReaderDeps(),
       connect: masterConnection(() => undefined),
       respond: async (_url, body) => {
         responses.push(body);

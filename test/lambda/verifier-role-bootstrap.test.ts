@@ -9,6 +9,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -22,6 +23,13 @@ import {
   putResponse,
 } from '../../lambda/verifier-role-bootstrap/bootstrap.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import {
+  FUNCTION_CREDENTIALS,
+  mockReaderRole,
+  READER_ROLE_ARN,
+  READER_SESSION,
+  secretReaderDeps,
+} from '../support/secret-reader.js';
 
 const PASSWORD = 'Xq7"mZ\\p2-master-Pa55word';
 const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-2:111111111111:secret:rds!db-1234abcd-5678-AbCdEf';
@@ -30,6 +38,9 @@ const RESPONSE_URL =
 const STACK_ID = 'arn:aws:cloudformation:ap-northeast-2:111111111111:stack/authdb-dr-dev-database/0a1b2c3d';
 
 const secretsMock = mockClient(SecretsManagerClient);
+const stsMock = mockClient(STSClient);
+/** The access key that signed each GetSecretValue. */
+let readBy: string[];
 let server: PostgresServer;
 let admin: pg.Client;
 let responses: { url: string; body: CustomResourceResponse }[];
@@ -49,9 +60,16 @@ afterAll(async () => {
 
 beforeEach(() => {
   secretsMock.reset();
-  secretsMock
-    .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
-    .resolves({ SecretString: JSON.stringify({ username: 'postgres', password: PASSWORD }) });
+  stsMock.reset();
+  mockReaderRole(stsMock);
+  readBy = [];
+  // Answers only a client signing with the reader role's session, as IAM does (the function's role has no grant).
+  secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).callsFake(async (_input, getClient) => {
+    const { accessKeyId } = await getClient().config.credentials();
+    readBy.push(accessKeyId);
+    if (accessKeyId !== READER_SESSION.AccessKeyId) throw new Error(`AccessDeniedException: ${accessKeyId}`);
+    return { SecretString: JSON.stringify({ username: 'postgres', password: PASSWORD }) };
+  });
   responses = [];
   output = [];
   for (const stream of [process.stdout, process.stderr]) {
@@ -67,11 +85,13 @@ afterEach(() => {
   // Whatever happened in the test, the password left the function nowhere.
   const everything = [...output, ...responses.map((r) => JSON.stringify(r))].join('\n');
   expect(everything).not.toContain('master-Pa55word');
+  expect(everything).not.toContain(READER_SESSION.SecretAccessKey);
+  expect(everything).not.toContain(READER_SESSION.SessionToken);
 });
 
 function deps(overrides: Partial<BootstrapDeps> = {}): BootstrapDeps {
   return {
-    secrets: new SecretsManagerClient({ region: 'ap-northeast-2' }),
+    ...secretReaderDeps(),
     // The local server has no TLS; the handler always passes verified TLS (tested below).
     connect: masterConnection(() => undefined),
     respond: async (url, body) => {
@@ -91,6 +111,7 @@ function properties(overrides: Record<string, unknown> = {}) {
     // CloudFormation passes every scalar property as a string.
     Port: String(server.port),
     SecretArn: SECRET_ARN,
+    SecretReaderRoleArn: READER_ROLE_ARN,
     Schemas: ['public'],
     Tables: JSON.stringify([{ name: 'users', timeColumn: 'created_at', tolerance: 0 }]),
     Version: '0123456789abcdef',
@@ -167,7 +188,11 @@ describe('bootstrapVerifierRole against PostgreSQL 15', () => {
         WHERE n.nspname = 'authdb_verify' AND has_function_privilege('authdb_verifier', p.oid, 'EXECUTE')`,
     );
     expect(functions.rows[0].names).toBe('key_bounds,range_digest,row_digests,table_counts');
-    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    // The secret was read once, signed with the reader role's session, which was asked for this request only.
+    expect(stsMock.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).toEqual([
+      { RoleArn: READER_ROLE_ARN, RoleSessionName: `cfn-${request.RequestId}`, DurationSeconds: 900 },
+    ]);
+    expect(readBy).toEqual([READER_SESSION.AccessKeyId]);
     const logged = output.join('');
     expect(logged).toContain('verifier role ensured');
     expect(logged).toContain('authdb_verifier');
@@ -198,6 +223,13 @@ describe('bootstrapVerifierRole against PostgreSQL 15', () => {
       Data: { Created: 'false', RdsIamGranted: 'true' },
     });
     expect((await roleRow('twice_verifier')).member_of).toEqual(['rds_iam']);
+    // Each request its own session, named after it; every read signed by one.
+    expect(stsMock.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleSessionName)).toEqual([
+      `cfn-${create.RequestId}`,
+      `cfn-${again.RequestId}`,
+      `cfn-${update.RequestId}`,
+    ]);
+    expect(readBy).toEqual(Array(3).fill(READER_SESSION.AccessKeyId));
     const count = await admin.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'twice_verifier'`);
     expect(count.rows[0].n).toBe(1);
   });
@@ -218,6 +250,7 @@ describe('bootstrapVerifierRole against PostgreSQL 15', () => {
     const connect = vi.fn(masterConnection(() => undefined));
     const request = event('Delete', properties({ Role: 'kept_verifier' }), 'verifier-role:kept_verifier');
     secretsMock.resetHistory();
+    stsMock.resetHistory();
     await bootstrapVerifierRole(request, deps({ connect }));
 
     expect(onlyResponse(request)).toMatchObject({
@@ -226,7 +259,27 @@ describe('bootstrapVerifierRole against PostgreSQL 15', () => {
     });
     expect(await roleRow('kept_verifier')).toBeDefined();
     expect(connect).not.toHaveBeenCalled();
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('Update with the properties of a template from before the reader role (a rollback): SUCCESS, nothing read', async () => {
+    const connect = vi.fn(masterConnection(() => undefined));
+    const request = event(
+      'Update',
+      properties({ SecretReaderRoleArn: undefined, Role: 'rollback_verifier' }),
+      'verifier-role:rollback_verifier',
+    );
+    await bootstrapVerifierRole(request, deps({ connect }));
+    expect(onlyResponse(request)).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'verifier-role:rollback_verifier',
+      Data: { Role: 'rollback_verifier' },
+    });
+    expect(connect).not.toHaveBeenCalled();
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(output.join('')).toContain('update without SecretReaderRoleArn');
   });
 
   it('Delete with invalid properties still answers SUCCESS, so the stack can roll back or be deleted', async () => {
@@ -259,6 +312,70 @@ describe('bootstrapVerifierRole failures answer FAILED with a reason and no secr
       expect(body.Reason).toMatch(/Tables/);
     }
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('AssumeRole refused: FAILED naming the role and the session, without reading the secret', async () => {
+    stsMock.on(AssumeRoleCommand).rejects(
+      Object.assign(
+        new Error(`User: ${FUNCTION_CREDENTIALS.accessKeyId} is not authorized to perform: sts:AssumeRole`),
+        {
+          name: 'AccessDenied',
+        },
+      ),
+    );
+    const request = event('Create', properties({ Role: 'noassume_verifier' }));
+    await bootstrapVerifierRole(request, deps(), { assumeRoleRetryDelaysMs: [0, 0] });
+    const body = onlyResponse(request);
+    // Refused three times (a new role's trust can take seconds to apply), then FAILED.
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(3);
+    expect(body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'verifier-role:noassume_verifier' });
+    expect(body.Reason).toBe(
+      `Cannot assume the secret-reader role ${READER_ROLE_ARN} (session cfn-${request.RequestId}): ` +
+        `User: ${FUNCTION_CREDENTIALS.accessKeyId} is not authorized to perform: sts:AssumeRole`,
+    );
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(output.join('')).toContain('Cannot assume the secret-reader role');
+    expect(await roleRow('noassume_verifier')).toBeUndefined();
+  });
+
+  it('AssumeRole refused once (a reader role created in the same deploy, not yet propagated): retried, then SUCCESS', async () => {
+    stsMock
+      .on(AssumeRoleCommand)
+      .rejectsOnce(Object.assign(new Error('not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied' }))
+      .resolves({ Credentials: READER_SESSION });
+    const request = event('Create', properties({ Role: 'retry_verifier' }));
+    await bootstrapVerifierRole(request, deps(), { assumeRoleRetryDelaysMs: [0] });
+    expect(onlyResponse(request)).toMatchObject({ Status: 'SUCCESS' });
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    expect(readBy).toEqual([READER_SESSION.AccessKeyId]);
+  });
+
+  it('AssumeRole without usable credentials: FAILED without quoting what it returned', async () => {
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: { ...READER_SESSION, SessionToken: undefined } });
+    const request = event('Create', properties());
+    await bootstrapVerifierRole(request, deps());
+    const body = onlyResponse(request);
+    expect(body.Status).toBe('FAILED');
+    expect(body.Reason).toBe(`AssumeRole of ${READER_ROLE_ARN} returned no usable credentials`);
+    expect(readBy).toEqual([]);
+  });
+
+  it('Create without SecretReaderRoleArn: FAILED naming the field, nothing assumed or read', async () => {
+    const request = event('Create', properties({ SecretReaderRoleArn: undefined }));
+    await bootstrapVerifierRole(request, deps());
+    expect(onlyResponse(request)).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringMatching(/SecretReaderRoleArn = missing; allowed: an IAM role ARN/),
+    });
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('an error quoting the session credentials is redacted in the response and the log', async () => {
+    secretsMock.on(GetSecretValueCommand).rejects(new Error(`bad token ${READER_SESSION.SessionToken}`));
+    const request = event('Create', properties());
+    await bootstrapVerifierRole(request, deps());
+    expect(onlyResponse(request).Reason).toBe(`Cannot read the master secret ${SECRET_ARN}: bad token ***`);
   });
 
   it('secret not found: FAILED naming the secret', async () => {
