@@ -1233,8 +1233,14 @@ describe('two-person rule: a confirmed cutover waits for another principal (issu
     topicArn: 'arn:aws:sns:x:1:alerts',
     timeoutMinutes: 30,
     identity: identity(),
+    stateMachines: { restore: STATE_MACHINE_ARN },
   });
-  const approvalDeps = () => ({ sns: new SNSClient({}), fetch, now: () => new Date() });
+  const approvalDeps = () => ({
+    sns: new SNSClient({}),
+    sfn: new SFNClient({ region: REGION }),
+    fetch,
+    now: () => new Date(),
+  });
   const executionArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:${name}`;
   const proof = (who: StsIdentity, kind: 'start' | 'approve', name: string) =>
     createIdentityProof(who, REGION, proofPurpose(kind, executionArn(name)), new Date());
