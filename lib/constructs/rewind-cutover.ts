@@ -9,7 +9,7 @@ import type { DelayedReplica } from './delayed-replica.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 import { approvalStates } from './restore-workflow/approval.js';
-import { rollBackTask } from './restore-workflow/cutover.js';
+import { planRollBack, renameTask } from './restore-workflow/cutover.js';
 import { invoke, recordError } from './workflow-parts.js';
 
 /** How long one rename may take before the handover gives up and rolls back (as the restore's cutover). */
@@ -172,18 +172,7 @@ export class RewindCutover extends Construct {
         '$.renameStatus',
       );
 
-    const rollBack = rollBackTask(this, 'RollBackProductionName', cutover, { action: 'roll-back', 'plan.$': '$.plan' });
-    rollBack.addCatch(
-      new sfn.Pass(this, 'RewindRollBackFailed', {
-        parameters: {
-          Error: 'RollBackFailed',
-          'Cause.$':
-            "States.Format('The production name may be free: {} (after {})', $.rollBackError.Cause, $.error.Cause)",
-        },
-        resultPath: '$.error',
-      }).next(failed),
-      { resultPath: '$.rollBackError' },
-    );
+    const rollBack = planRollBack(this, 'RollBackProductionName', 'RewindRollBackFailed', cutover, failed);
     rollBack.next(
       new sfn.Pass(this, 'RecordRollBack', {
         parameters: { 'holder.$': '$.rollBack.holder', 'at.$': '$.rollBack.at' },
@@ -223,16 +212,14 @@ export class RewindCutover extends Construct {
       cutOver,
       'renaming the promoted replica into the production name',
     );
-    const renameTarget = invoke(
+    const renameTarget = renameTask(
       this,
       'RenameReplicaIntoProduction',
       cutover,
-      { action: 'rename-target', 'plan.$': '$.plan' },
+      'rename-target',
       '$.steps.renameTarget',
+      rollBack,
     );
-    // Production's rename away may not have settled yet: the function says TargetInUse until the name is free.
-    renameTarget.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
-    renameTarget.addCatch(rollBack, { resultPath: '$.error' });
     renameTarget.next(nameHeld);
     const aside = waitLoop(
       'ProductionAside',
@@ -240,15 +227,14 @@ export class RewindCutover extends Construct {
       renameTarget,
       'renaming production aside',
     );
-    const renameSource = invoke(
+    const renameSource = renameTask(
       this,
       'RenameProductionAside',
       cutover,
-      { action: 'rename-source', 'plan.$': '$.plan' },
+      'rename-source',
       '$.steps.renameSource',
+      rollBack,
     );
-    // Its own failure too: the rename may have been applied even when the call reports an error.
-    renameSource.addCatch(rollBack, { resultPath: '$.error' });
     renameSource.next(aside);
     return renameSource;
   }
