@@ -28,7 +28,7 @@ import { loadConfig } from '../../lib/config/load.js';
 import { environmentStacks, templateOf } from '../support/app.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
-import { type StsIdentity, StsStandin } from '../support/sts-standin.js';
+import { type StsIdentity, StsStandin, twoOperators } from '../support/sts-standin.js';
 
 const config = loadConfig('prod');
 const REPLICA = 'authdb-prod-delayed';
@@ -38,18 +38,7 @@ const PRODUCTION = 'authdb-prod';
 const MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`;
 const executionArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:${name}`;
 /** Two operators of the account: Alice starts the rewind, Bob approves it (prod's two-person rule). */
-const ALICE: StsIdentity = {
-  accessKeyId: 'ASIAALICE',
-  secretAccessKey: 'alice-secret',
-  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DbOperator/alice`,
-  account: ACCOUNT,
-};
-const BOB: StsIdentity = {
-  ...ALICE,
-  accessKeyId: 'ASIABOB',
-  secretAccessKey: 'bob',
-  arn: ALICE.arn.replace('alice', 'bob'),
-};
+const { ALICE, BOB } = twoOperators(ACCOUNT);
 const APPROVAL_TIMEOUT_MINUTES = config.cutover.approvalTimeoutMinutes;
 const proof = (who: StsIdentity, kind: 'start' | 'approve', name: string) =>
   createIdentityProof(who, REGION, proofPurpose(kind, executionArn(name)), new Date());
