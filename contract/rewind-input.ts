@@ -14,13 +14,21 @@ const zonedTime = z.iso.datetime({
 /**
  * `incidentTime` is T, when the bad write started: nothing committed at or after T may survive the rewind. `dryRun`
  * only reports what would happen. `cutover` hands the verified replica over to the restore's guarded cutover (it
- * must name the production instance).
+ * must name the production instance; where a second person approves cutovers it carries the starter's identity
+ * proof, contract/identity-proof.ts).
  */
 export const rewindInputSchema = z
   .object({
     incidentTime: zonedTime,
     dryRun: z.boolean().default(false),
-    cutover: z.object({ confirmSourceInstanceId: z.string() }).strict().optional(),
+    cutover: z
+      .object({
+        confirmSourceInstanceId: z.string(),
+        // Who starts it (added by `authdb-dr rewind start`): where a second person approves every cutover.
+        identityProof: z.string().max(8192, { message: 'allowed: at most 8192 characters' }).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type RewindInput = z.infer<typeof rewindInputSchema>;

@@ -88,7 +88,14 @@ describe('README: rewind with the CLI', () => {
       expect(rewindInputSchema.safeParse(input).error).toBeUndefined();
       expect(input.dryRun).toBe(dryRun);
       if (dryRun) expect(result.out).toMatch(/Expected time:\s+about 8m04s/);
-      else expect(input.cutover).toEqual({ confirmSourceInstanceId: 'authdb-prod' });
+      // prod's two-person rule: the confirmed start carries the starter's identity proof (a presigned STS URL).
+      else
+        expect(input.cutover).toEqual({
+          confirmSourceInstanceId: 'authdb-prod',
+          identityProof: expect.stringMatching(
+            /^https:\/\/sts\.ap-northeast-2\.amazonaws\.com\/\?Action=GetCallerIdentity&/,
+          ),
+        });
     }
   });
 });

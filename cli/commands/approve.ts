@@ -32,6 +32,15 @@ export async function identityProofFor(
   return createIdentityProof(credentials, env.region, proofPurpose(kind, executionArn), deps.now());
 }
 
+/** The workflows whose cutover a second person approves (both hand over to the restore's cutover). */
+export type ApprovedWorkflow = 'restore' | 'rewind';
+
+/** What a rejected or timed-out approval leaves in place, by workflow. */
+const KEPT: Record<ApprovedWorkflow, string> = {
+  restore: 'the restored instance stays',
+  rewind: 'production is unchanged, the promoted replica stays',
+};
+
 /**
  * A cutover that a second person must approve is started with a proof of who starts it, bound to the execution: the
  * execution's name is therefore fixed before the start (generated when --name is not given).
@@ -41,11 +50,12 @@ export async function withStarterProof<T extends { cutover?: object }>(
   env: Environment,
   input: T,
   name: string | undefined,
+  workflow: ApprovedWorkflow = 'restore',
 ): Promise<{ input: T; name: string | undefined }> {
   if (!input.cutover || !env.config.cutover.requireApproval) return { input, name };
   const fixed =
-    name ?? `restore-${deps.now().toISOString().slice(0, 19).replace(/\D/g, '')}-${randomBytes(4).toString('hex')}`;
-  const identityProof = await identityProofFor(deps, env, 'start', executionArnOf(env, 'restore', fixed).arn);
+    name ?? `${workflow}-${deps.now().toISOString().slice(0, 19).replace(/\D/g, '')}-${randomBytes(4).toString('hex')}`;
+  const identityProof = await identityProofFor(deps, env, 'start', executionArnOf(env, workflow, fixed).arn);
   return { input: { ...input, cutover: { ...input.cutover, identityProof } }, name: fixed };
 }
 
@@ -87,18 +97,24 @@ interface ApproveFlags {
   reason?: string;
 }
 
+/**
+ * The second person's answer to a cutover waiting in RequestApproval: of a restore or of a rewind execution (`restore
+ * approve` and `rewind approve` are the same command). The workflow checks who answers; this command only sends.
+ */
 export async function approveRestore(deps: CliDeps, flags: ApproveFlags): Promise<ExitCode> {
   const env = resolveEnvironment(deps, flags.env);
   const execution = await findExecution(deps, env, flags.execution);
-  if (!execution.stateMachine.endsWith('-restore')) {
+  const workflow = (['restore', 'rewind'] as const).find((w) => execution.stateMachine.endsWith(`-${w}`));
+  if (!workflow) {
     throw new UsageError(
-      `execution = ${JSON.stringify(flags.execution)}; allowed: a restore execution (a drill has no cutover)`,
+      `execution = ${JSON.stringify(flags.execution)}; allowed: a restore or rewind execution (the workflows with ` +
+        `a cutover; ${execution.stateMachine} has none)`,
     );
   }
   const described = await describeExecution(deps, env, execution);
   if (described.status !== 'RUNNING') {
     throw new UsageError(
-      `execution ${execution.name} is ${described.status}; allowed: a running restore waiting for approval`,
+      `execution ${execution.name} is ${described.status}; allowed: a running ${workflow} waiting for approval`,
     );
   }
   const client = deps.sfn(env.region);
@@ -118,33 +134,37 @@ export async function approveRestore(deps: CliDeps, flags: ApproveFlags): Promis
       new SendTaskFailureCommand({
         taskToken,
         error: 'CutoverRejected',
-        cause: `Cutover rejected with authdb-dr restore approve --reject${reason}`,
+        cause: `Cutover rejected with authdb-dr ${workflow} approve --reject${reason}`,
       }),
     );
-    deps.err(
-      `Cutover of ${execution.name} rejected: the restore ends without cutover (the restored instance stays).\n`,
-    );
+    deps.err(`Cutover of ${execution.name} rejected: the ${workflow} ends without cutover (${KEPT[workflow]}).\n`);
   } else {
     const identityProof = await identityProofFor(deps, env, 'approve', execution.arn);
     await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ identityProof }) }));
     deps.err(
       `Approval of ${execution.name} sent. The workflow asks STS who you are and accepts it only from a person other ` +
-        'than the one who started the restore; otherwise it asks again.\n',
+        `than the one who started the ${workflow}; otherwise it asks again.\n`,
     );
   }
   deps.err(`Follow it with: ${reattachCommand(env, execution)}\n`);
   return EXIT.ok;
 }
 
-export function registerApprove(restore: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
-  const approve = restore
+/** `<workflow> approve`: registered under `restore` and `rewind`, one command for either kind of execution. */
+export function registerApprove(
+  parent: Command,
+  deps: CliDeps,
+  done: (action: Promise<ExitCode>) => Promise<void>,
+  workflow: ApprovedWorkflow = 'restore',
+) {
+  const approve = parent
     .command('approve')
     .description(
-      "approve (or --reject) a restore's cutover as the second person: the workflow checks with STS that you did " +
-        'not start it',
+      `approve (or --reject) a ${workflow}'s cutover as the second person: the workflow checks with STS that you ` +
+        'did not start it (restore and rewind executions alike)',
     )
-    .requiredOption('--execution <name|arn>', 'the restore execution waiting for approval')
-    .option('--reject', 'reject the cutover: the restore ends without it, the restored instance stays')
+    .requiredOption('--execution <name|arn>', `the ${workflow} execution waiting for approval`)
+    .option('--reject', `reject the cutover: the ${workflow} ends without it, ${KEPT[workflow]}`)
     .option('--reason <text>', 'why (with --reject; recorded in the execution)');
   envOption(approve, deps);
   approve.action((flags: ApproveFlags) => done(approveRestore(deps, flags)));

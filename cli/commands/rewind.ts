@@ -16,6 +16,7 @@ import {
 } from '../context.js';
 import { envOption, intervalOption } from '../options.js';
 import { normalizeTime } from '../time.js';
+import { registerApprove, withStarterProof } from './approve.js';
 import { printStatus } from './status.js';
 import { watchExecution } from './watch.js';
 
@@ -86,9 +87,12 @@ export function rewindInputFromFlags(env: Environment, flags: RewindFlags, now: 
  * changes nothing) and waits for it: what it would do, the expected R and the expected time.
  */
 async function startRewind(deps: CliDeps, env: Environment, flags: RewindFlags): Promise<ExitCode> {
-  const input = rewindInputFromFlags(env, flags, deps.now());
+  const validated = rewindInputFromFlags(env, flags, deps.now());
   const stateMachineArn = env.stateMachineArn('rewind');
-  const name = checkExecutionName(flags.name);
+  // A confirmed cutover carries a proof of who starts it where a second person approves (a dry run renames nothing).
+  const { input, name } = validated.dryRun
+    ? { input: validated, name: checkExecutionName(flags.name) }
+    : await withStarterProof(deps, env, validated, checkExecutionName(flags.name), 'rewind');
   const started = await observe(
     env,
     `start ${stateMachineArn}`,
@@ -98,7 +102,12 @@ async function startRewind(deps: CliDeps, env: Environment, flags: RewindFlags):
   const execution = parseExecutionArn(env, started.executionArn!);
   print(deps, execution.arn);
   if (input.cutover) {
-    deps.err(`Cutover confirmed: once verified, the rewound replica takes the name ${env.sourceInstanceId}.\n`);
+    const approval = env.config.cutover.requireApproval
+      ? ` and approved by a second person (npx authdb-dr rewind approve --env ${env.name} --execution ${execution.name})`
+      : '';
+    deps.err(
+      `Cutover confirmed: once verified${approval}, the rewound replica takes the name ${env.sourceInstanceId}.\n`,
+    );
   }
   if (!flags.watch && !input.dryRun) {
     deps.err(`Follow it with: ${reattachCommand(env, execution)}\n`);
@@ -142,6 +151,8 @@ export function registerRewind(program: Command, deps: CliDeps, done: (action: P
   intervalOption(start).action((flags: RewindFlags) =>
     done((async () => startRewind(deps, rewindEnvironment(deps, flags.env), flags))()),
   );
+
+  registerApprove(rewind, deps, done, 'rewind');
 
   const status = rewind
     .command('status')

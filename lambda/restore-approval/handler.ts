@@ -1,3 +1,4 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { requireEnv, requireIntEnv } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
@@ -9,8 +10,13 @@ const config = {
   topicArn: requireEnv('ALERT_TOPIC_ARN'),
   timeoutMinutes: requireIntEnv('APPROVAL_TIMEOUT_MINUTES'),
   identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
+  stateMachines: {
+    restore: requireEnv('STATE_MACHINE_ARN'),
+    // Where the environment has a rewind workflow, its cutover waits for the same approval.
+    ...(process.env.REWIND_STATE_MACHINE_ARN ? { rewind: process.env.REWIND_STATE_MACHINE_ARN } : {}),
+  },
 };
-const deps = { sns: new SNSClient({}), fetch, now: () => new Date() };
+const deps = { sns: new SNSClient({}), sfn: new SFNClient({}), fetch, now: () => new Date() };
 
 // The event holds the task token or an identity proof: only the result is logged.
 export const handler = lambdaHandler(logger, async (event: unknown) => {

@@ -198,7 +198,14 @@ function rowsAfterLines(report: RestoreReport, state: RestoreState): string[] {
 /** Errors that end a restore before its cutover because no second person approved it (nothing was renamed). */
 const NOT_APPROVED = new Set(['CutoverNotApproved', 'CutoverRejected']);
 
-function approvalOf(state: RestoreState): NonNullable<RestoreReport['cutover']['approval']> {
+/** What the two-person rule decided, from the plan, the CheckApproval result and the error (restore and rewind). */
+export interface ApprovalState {
+  plan: { approvalRequired?: boolean | undefined; startedBy?: string | undefined };
+  approval?: { approvedBy?: string | undefined; approvedAt?: string | undefined } | null | undefined;
+  error?: { Error?: string | undefined } | null | undefined;
+}
+
+export function approvalOf(state: ApprovalState): NonNullable<RestoreReport['cutover']['approval']> {
   const { plan } = state;
   const required = plan.approvalRequired === true;
   const who = {

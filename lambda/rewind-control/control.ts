@@ -6,6 +6,8 @@ import {
 } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { parseInput } from '../../contract/errors.js';
+import { proofPurpose } from '../../contract/identity-proof.js';
+import { type IdentityCheck, verifyIdentityProof } from '../shared/identity-proof.js';
 import { describeInstance, TERMINAL_FAILURE_STATES } from '../shared/rds-instances.js';
 import { preRestoreIdentifier } from '../shared/restore-input.js';
 import { RewindError, recoveryTargetSettings, rewindInputSchema } from '../shared/rewind.js';
@@ -22,11 +24,17 @@ export interface ControlConfig {
   promoteTimeoutSeconds: number;
   /** The production instance a confirmed cutover renames the promoted replica into. */
   productionInstanceId: string;
+  /** Two-person rule (cutover.requireApproval): a confirmed cutover must prove who starts it. */
+  approvalRequired: boolean;
+  /** Where identity proofs are checked (the environment's account and region). */
+  identity: Omit<IdentityCheck, 'fetch' | 'now'>;
 }
 
 export interface ControlDeps {
   rds: RDSClient;
   now: () => Date;
+  /** Sends identity proofs to STS. @default the global fetch */
+  fetch?: typeof fetch;
 }
 
 const since = z.iso.datetime();
@@ -34,7 +42,7 @@ const event = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('plan'),
     input: z.unknown(),
-    execution: z.object({ Id: z.string(), StartTime: since }).passthrough(),
+    execution: z.object({ Id: z.string(), Name: z.string(), StartTime: since }).passthrough(),
   }),
   z.object({ action: z.literal('setTarget'), incidentTime: z.string() }),
   z.object({ action: z.literal('parameters'), since }),
@@ -60,6 +68,10 @@ export interface RewindPlan {
   targetInstanceId: string;
   preRestoreInstanceId: string;
   executionArn: string;
+  executionName: string;
+  /** With a cutover: whether a second person must approve it, and who started it (from the identity proof). */
+  approvalRequired?: boolean;
+  startedBy?: string;
 }
 
 /** One step of the rewind that talks to the RDS API (parameter group, reboot, promotion, status). */
@@ -150,14 +162,15 @@ export async function control(raw: unknown, config: ControlConfig, deps: Control
 
 /**
  * Validates the input before anything changes. A cutover must confirm the production instance by name: it is handed
- * over to the restore's guarded cutover once the promoted replica is verified.
+ * over to the restore's guarded cutover once the promoted replica is verified (and, where required, approved by a
+ * second person: the starter's identity proof is checked now, as the restore's Validate does).
  */
-function plan(
+async function plan(
   input: unknown,
-  execution: { Id: string; StartTime: string },
+  execution: { Id: string; Name: string; StartTime: string },
   config: ControlConfig,
   deps: ControlDeps,
-): RewindPlan {
+): Promise<RewindPlan> {
   const parsed = parseInput(rewindInputSchema, input, 'rewind input');
   const confirmed = parsed.cutover?.confirmSourceInstanceId;
   if (confirmed !== undefined && confirmed !== config.productionInstanceId) {
@@ -176,6 +189,8 @@ function plan(
   }
   // Keep sub-millisecond digits the operator gave (a UTC input keeps its text).
   const exact = /Z$/.test(parsed.incidentTime) ? parsed.incidentTime : incidentTime;
+  const starter =
+    confirmed === undefined ? {} : await cutoverStarter(parsed.cutover?.identityProof, execution, config, deps);
   return {
     incidentTime: exact,
     dryRun: parsed.dryRun,
@@ -187,7 +202,34 @@ function plan(
     targetInstanceId: config.replicaInstanceId,
     preRestoreInstanceId: preRestoreIdentifier(config.productionInstanceId, execution.StartTime),
     executionArn: execution.Id,
+    executionName: execution.Name,
+    ...starter,
   };
+}
+
+/** Who starts a confirmed cutover, from the proof bound to this execution; required where a second person approves. */
+async function cutoverStarter(
+  proof: string | undefined,
+  execution: { Id: string },
+  config: ControlConfig,
+  deps: ControlDeps,
+): Promise<Pick<RewindPlan, 'approvalRequired' | 'startedBy'>> {
+  if (proof === undefined) {
+    if (!config.approvalRequired) return { approvalRequired: false };
+    throw new RewindError(
+      'InvalidInput',
+      `Invalid rewind input: cutover.identityProof = missing; allowed: a proof of who starts the cutover (a second ` +
+        `person approves every cutover in ${config.environment}: start it with authdb-dr rewind start, which adds ` +
+        'the proof)',
+    );
+  }
+  // Checked now: the proof expires within minutes, and the approval is compared with the identity it names.
+  const starter = await verifyIdentityProof(proof, proofPurpose('start', execution.Id), {
+    ...config.identity,
+    fetch: deps.fetch ?? fetch,
+    now: deps.now,
+  });
+  return { approvalRequired: config.approvalRequired, startedBy: starter.arn };
 }
 
 async function mustDescribe(rds: RDSClient, id: string) {

@@ -13,11 +13,14 @@ const config = {
   replayTimeoutSeconds: requireIntEnv('REPLAY_TIMEOUT_SECONDS'),
   promoteTimeoutSeconds: requireIntEnv('PROMOTE_TIMEOUT_SECONDS'),
   productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
+  approvalRequired: requireEnv('APPROVAL_REQUIRED') === 'true',
+  identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await control(event, config, deps);
+  // The plan event holds the starter's identity proof: only the action and the result are logged.
   logger.info('rewind control', { action: (event as { action?: unknown })?.action, result });
   return result;
 });

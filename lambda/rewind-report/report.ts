@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseInput } from '../../contract/errors.js';
 import { REWIND_METRICS } from '../../contract/metrics.js';
+import { approvalOf } from '../restore-report/report.js';
 import { minutes, publishReport, type ReportDeps, reportKey, seconds } from '../shared/reporting.js';
 
 export interface RewindReportConfig {
@@ -21,6 +22,8 @@ const state = z.object({
     environment: z.string(),
     cutover: z.boolean().optional(),
     preRestoreInstanceId: z.string().optional(),
+    approvalRequired: z.boolean().optional(),
+    startedBy: z.string().optional(),
   }),
   steps: z
     .object({
@@ -31,7 +34,8 @@ const state = z.object({
       promote: at.nullish(),
       promoted: at.nullish(),
       verification: z.object({ ok: z.boolean(), tables: z.record(z.string(), z.unknown()) }).nullish(),
-      // The handover to the restore's cutover (only with a confirmed cutover).
+      // The handover to the restore's cutover (only with a confirmed cutover), after a second person's approval.
+      approval: z.object({ approvedBy: z.string(), approvedAt: z.string() }).nullish(),
       renameSource: at.nullish(),
       renameTarget: at.nullish(),
       cutOver: at.nullish(),
@@ -72,19 +76,25 @@ export async function reportRewind(raw: unknown, config: RewindReportConfig, dep
   const production = config.productionInstanceId;
   const aside = s.plan.preRestoreInstanceId;
   const newReplica = 'Bump delayedReplica.generation and deploy to get a new delayed replica (README, After a rewind).';
+  const approval = s.plan.cutover ? approvalOf({ plan: s.plan, approval: s.approval, error: s.error }) : undefined;
+  const notApproved = approval?.outcome === 'timed-out' || approval?.outcome === 'rejected';
   const next = succeeded
     ? s.cutOver
       ? `${production} is now the promoted replica (data as of ${R}, before ${T}), same endpoint. The previous ` +
         `production instance is ${aside}: keep it until the data is confirmed, then delete it by hand. ${newReplica}`
       : `${replica} is promoted and verified (data as of ${R}, before ${T}); production was not cut over (no ` +
         `cutover was confirmed). Point applications at ${replica}, or rename by hand (README, Cutover). ${newReplica}`
-    : `The rewind failed (${s.error?.Error ?? 'verification'}). ${
-        s.rollBack
-          ? `The cutover was rolled back: ${production} is held by the ${s.rollBack.holder === 'restored' ? `promoted replica (${aside} is the previous production)` : 'original instance'}. `
-          : s.renameSource
-            ? `The cutover did not complete and its roll-back did not converge: check which instance holds ${production} (README, Cutover). `
-            : ''
-      }${s.promote ? `${replica} was promoted: inspect it before use. ` : `${replica} was not promoted. `}Use the point-in-time restore: ${restoreCommand}`;
+    : notApproved
+      ? `The cutover was not approved (${s.error?.Error}): production is unchanged, ${production} keeps its name. ` +
+        `${replica} is promoted and verified (data as of ${R}, before ${T}): point applications at it, or rename ` +
+        `by hand with a second person (README, Cutover). ${newReplica}`
+      : `The rewind failed (${s.error?.Error ?? 'verification'}). ${
+          s.rollBack
+            ? `The cutover was rolled back: ${production} is held by the ${s.rollBack.holder === 'restored' ? `promoted replica (${aside} is the previous production)` : 'original instance'}. `
+            : s.renameSource
+              ? `The cutover did not complete and its roll-back did not converge: check which instance holds ${production} (README, Cutover). `
+              : ''
+        }${s.promote ? `${replica} was promoted: inspect it before use. ` : `${replica} was not promoted. `}Use the point-in-time restore: ${restoreCommand}`;
   const report = {
     kind: 'rewind' as const,
     environment: config.environment,
@@ -103,6 +113,7 @@ export async function reportRewind(raw: unknown, config: RewindReportConfig, dep
       productionRenamedTo: s.renameSource ? (aside ?? null) : null,
       completed: s.cutOver !== null && s.cutOver !== undefined,
       rolledBack: s.rollBack ? { holder: s.rollBack.holder ?? null, at: s.rollBack.at } : null,
+      ...(approval ? { approval } : {}),
     },
     next,
     reportedAt: now,

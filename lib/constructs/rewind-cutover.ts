@@ -4,10 +4,12 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { stsHost } from '../../contract/identity-proof.js';
 import type { DelayedReplica } from './delayed-replica.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
-import { rollBackTask } from './restore-workflow/cutover.js';
+import { approvalStates } from './restore-workflow/approval.js';
+import { planRollBack, renameTask } from './restore-workflow/cutover.js';
 import { invoke, recordError } from './workflow-parts.js';
 
 /** How long one rename may take before the handover gives up and rolls back (as the restore's cutover). */
@@ -25,6 +27,14 @@ export interface RewindCutoverProps {
   /** The rewind state machine's fixed name: the cutover function accepts its executions as callers. */
   readonly rewindStateMachineName: string;
   readonly poll: Duration;
+  /** The rewind's Plan function: it checks who starts a confirmed cutover where a second person must approve it. */
+  readonly planFunction: LambdaFunction;
+  /**
+   * Two-person rule (cutover.requireApproval): the restore's approval function, and how long a confirmed cutover
+   * waits for another principal's approval before the rewind ends without it.
+   * @default - no approval (the cutover follows the verification at once)
+   */
+  readonly approval?: { readonly function: LambdaFunction; readonly timeout: Duration };
 }
 
 /**
@@ -81,6 +91,27 @@ export class RewindCutover extends Construct {
       "Executions of the rewind state machine (generated names): the cutover reads its caller's, read-only.",
     );
 
+    const approval = props.approval?.function;
+    props.planFunction.function.addEnvironment('APPROVAL_REQUIRED', String(approval !== undefined));
+    props.planFunction.function.addEnvironment('STS_HOST', stsHost(stack.region, stack.urlSuffix));
+    props.planFunction.function.addEnvironment('ACCOUNT', stack.account);
+    if (approval) {
+      // The restore's approval function approves this machine's executions too, and reads the asking one.
+      approval.function.addEnvironment('REWIND_STATE_MACHINE_ARN', this.rewindStateMachineArn);
+      approval.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'CheckTheAskingRewindExecution',
+          actions: ['states:DescribeExecution'],
+          resources: [executions],
+        }),
+      );
+      acknowledgeWildcard(
+        approval.role,
+        `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:${props.rewindStateMachineName}:*`,
+        "Executions of the rewind state machine (generated names): the approval reads the asking one's, read-only.",
+      );
+    }
+
     // A Catch cannot see an aborted or timed-out rewind: the restore's roll-back machine runs for those too.
     const eventsRole = new iam.Role(this, 'EventsRole', {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
@@ -103,9 +134,29 @@ export class RewindCutover extends Construct {
   /**
    * The states: rename production aside, wait until it is available under that name, rename the replica into the
    * production name, wait until an available instance holds it; then `done`. Any failure rolls back, then `failed`.
-   * Results go under `$.steps` (renameSource, renameTarget, cutOver, rollBack) for the report.
+   * Results go under `$.steps` (approval, renameSource, renameTarget, cutOver, rollBack) for the report. Where a
+   * second person must approve, the restore's approval states come first; without an approval the rewind ends
+   * (`failed`, which reports it) with nothing renamed.
    */
   chain(done: sfn.IChainable, failed: sfn.IChainable): sfn.IChainable {
+    const renames = this.renames(done, failed);
+    const approval = this.props.approval;
+    if (!approval) return renames;
+    const states = {
+      scope: this,
+      invoke: (id: string, fn: LambdaFunction, payload: Record<string, unknown> | undefined, resultPath: string) =>
+        invoke(this, id, fn, payload, resultPath),
+      failWith: (id: string, error: string, cause: string) => recordError(this, id, error, cause),
+    };
+    const recordApproval = new sfn.Pass(this, 'RecordApproval', {
+      parameters: { 'approvedBy.$': '$.approval.approvedBy', 'approvedAt.$': '$.approval.approvedAt' },
+      resultPath: '$.steps.approval',
+    });
+    recordApproval.next(renames);
+    return approvalStates(states, approval.function, approval.timeout, recordApproval, failed, 'rewind');
+  }
+
+  private renames(done: sfn.IChainable, failed: sfn.IChainable): sfn.IChainable {
     const { cutover, statusFunction, poll } = this.props;
     const status = (id: string, instanceId: string, since: string) =>
       invoke(
@@ -121,18 +172,7 @@ export class RewindCutover extends Construct {
         '$.renameStatus',
       );
 
-    const rollBack = rollBackTask(this, 'RollBackProductionName', cutover, { action: 'roll-back', 'plan.$': '$.plan' });
-    rollBack.addCatch(
-      new sfn.Pass(this, 'RewindRollBackFailed', {
-        parameters: {
-          Error: 'RollBackFailed',
-          'Cause.$':
-            "States.Format('The production name may be free: {} (after {})', $.rollBackError.Cause, $.error.Cause)",
-        },
-        resultPath: '$.error',
-      }).next(failed),
-      { resultPath: '$.rollBackError' },
-    );
+    const rollBack = planRollBack(this, 'RollBackProductionName', 'RewindRollBackFailed', cutover, failed);
     rollBack.next(
       new sfn.Pass(this, 'RecordRollBack', {
         parameters: { 'holder.$': '$.rollBack.holder', 'at.$': '$.rollBack.at' },
@@ -172,16 +212,14 @@ export class RewindCutover extends Construct {
       cutOver,
       'renaming the promoted replica into the production name',
     );
-    const renameTarget = invoke(
+    const renameTarget = renameTask(
       this,
       'RenameReplicaIntoProduction',
       cutover,
-      { action: 'rename-target', 'plan.$': '$.plan' },
+      'rename-target',
       '$.steps.renameTarget',
+      rollBack,
     );
-    // Production's rename away may not have settled yet: the function says TargetInUse until the name is free.
-    renameTarget.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
-    renameTarget.addCatch(rollBack, { resultPath: '$.error' });
     renameTarget.next(nameHeld);
     const aside = waitLoop(
       'ProductionAside',
@@ -189,15 +227,14 @@ export class RewindCutover extends Construct {
       renameTarget,
       'renaming production aside',
     );
-    const renameSource = invoke(
+    const renameSource = renameTask(
       this,
       'RenameProductionAside',
       cutover,
-      { action: 'rename-source', 'plan.$': '$.plan' },
+      'rename-source',
       '$.steps.renameSource',
+      rollBack,
     );
-    // Its own failure too: the rename may have been applied even when the call reports an error.
-    renameSource.addCatch(rollBack, { resultPath: '$.error' });
     renameSource.next(aside);
     return renameSource;
   }

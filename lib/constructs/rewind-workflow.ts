@@ -45,7 +45,12 @@ export interface RewindWorkflowProps {
   readonly backupRetention: Duration;
   readonly rtoTarget: Duration;
   /** The restore's guarded cutover, which a confirmed rewind hands the promoted replica over to. */
-  readonly cutover: { readonly function: LambdaFunction; readonly rollBackStateMachine: sfn.IStateMachine };
+  readonly cutover: {
+    readonly function: LambdaFunction;
+    readonly rollBackStateMachine: sfn.IStateMachine;
+    /** Two-person rule: the restore's approval function and timeout (see RewindCutoverProps.approval). */
+    readonly approval?: { readonly function: LambdaFunction; readonly timeout: Duration };
+  };
   /** Looks at an instance by name while the cutover renames (the drill's instance-status function). */
   readonly statusFunction: LambdaFunction;
   readonly logRetention: logs.RetentionDays;
@@ -128,6 +133,8 @@ export class RewindWorkflow extends Construct {
       replica,
       rewindStateMachineName: name,
       poll: props.poll,
+      planFunction: control,
+      ...(props.cutover.approval ? { approval: props.cutover.approval } : {}),
     });
     this.stateMachine = workflowStateMachine(this, {
       ...props,
@@ -140,8 +147,16 @@ export class RewindWorkflow extends Construct {
         .plus(props.promoteTimeout)
         .plus(REWIND_RENAME_WAIT)
         .plus(REWIND_RENAME_WAIT)
-        .plus(props.poll),
-      invokes: [control, replay, report, props.cutover.function, props.statusFunction],
+        .plus(props.poll)
+        .plus(props.cutover.approval?.timeout ?? Duration.seconds(0)),
+      invokes: [
+        control,
+        replay,
+        report,
+        props.cutover.function,
+        props.statusFunction,
+        ...(props.cutover.approval ? [props.cutover.approval.function] : []),
+      ],
     });
   }
 

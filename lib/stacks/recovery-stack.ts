@@ -202,7 +202,19 @@ export class RecoveryStack extends EnvironmentStack {
         promoteTimeout: Duration.minutes(r.promoteTimeoutMinutes),
         backupRetention: Duration.days(config.database.backupRetentionDays),
         rtoTarget: Duration.minutes(config.targets.rtoMinutes),
-        cutover: { function: this.restore.functions.cutover, rollBackStateMachine: this.restore.rollBackStateMachine },
+        cutover: {
+          function: this.restore.functions.cutover,
+          rollBackStateMachine: this.restore.rollBackStateMachine,
+          // The same two-person rule as the restore's cutover (cutover.requireApproval).
+          ...(this.restore.functions.approval && config.cutover.requireApproval
+            ? {
+                approval: {
+                  function: this.restore.functions.approval,
+                  timeout: Duration.minutes(config.cutover.approvalTimeoutMinutes),
+                },
+              }
+            : {}),
+        },
         statusFunction: this.drill.functions.status,
         logRetention: config.logRetentionDays,
       });

@@ -189,3 +189,87 @@ describe('authdb-dr restore start --cutover-confirm where a second person approv
     expect(dry.out()).not.toContain('identityProof');
   });
 });
+
+describe('the rewind: rewind start --confirm-cutover proves who starts it, rewind approve answers (issue 8)', () => {
+  const REWIND_EXEC = `arn:aws:states:${REGION}:${prod.account}:execution:authdb-dr-prod-rewind:rw-1`;
+  const REWIND_MACHINE = `arn:aws:states:${REGION}:${prod.account}:stateMachine:authdb-dr-prod-rewind`;
+  const T = '2026-11-30T09:50:00Z';
+  const start = ['rewind', 'start', '--env', 'prod', '--incident-time', T, '--confirm-cutover', 'authdb-prod'];
+
+  it('names the execution and sends a proof of who starts it, bound to that rewind execution (prod)', async () => {
+    sfnMock
+      .on(StartExecutionCommand)
+      .callsFake(({ name }) => ({ executionArn: REWIND_EXEC.replace(/rw-1$/, name), startDate: NOW }));
+    const h = harness();
+    expect(await run(start, h.deps)).toBe(0);
+    const call = sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    expect(call.stateMachineArn).toBe(REWIND_MACHINE);
+    expect(call.name).toMatch(/^rewind-20261130100000-[0-9a-f]{8}$/);
+    const input = JSON.parse(call.input!) as { cutover: { confirmSourceInstanceId: string; identityProof: string } };
+    expect(input.cutover.confirmSourceInstanceId).toBe('authdb-prod');
+    const arn = REWIND_EXEC.replace(/rw-1$/, call.name!);
+    await expect(
+      verifyIdentityProof(input.cutover.identityProof, proofPurpose('start', arn), identity()),
+    ).resolves.toMatchObject({ arn: BOB_ARN });
+    // Bound to this execution: the restore's (or any other) start does not accept it.
+    await expect(
+      verifyIdentityProof(input.cutover.identityProof, proofPurpose('start', EXEC), identity()),
+    ).rejects.toThrow(/SignatureDoesNotMatch/);
+    expect(h.err()).toContain(
+      `once verified and approved by a second person (npx authdb-dr rewind approve --env prod --execution ${call.name})`,
+    );
+    expect(h.out() + h.err()).not.toContain(input.cutover.identityProof);
+  });
+
+  it('keeps a --name given, and adds no proof to a dry run or to a rewind without cutover', async () => {
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: REWIND_EXEC, startDate: NOW });
+    const named = harness();
+    expect(await run([...start, '--name', 'rw-1'], named.deps)).toBe(0);
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.name).toBe('rw-1');
+    sfnMock.resetHistory();
+    sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: REWIND_EXEC, status: 'SUCCEEDED', startDate: NOW });
+    const dry = harness();
+    expect(await run([...start, '--dry-run'], dry.deps)).toBe(0);
+    const plain = harness();
+    expect(await run(start.slice(0, 6), plain.deps)).toBe(0);
+    const inputs = sfnMock.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!));
+    expect(inputs).toHaveLength(2);
+    expect(inputs[0].cutover).toEqual({ confirmSourceInstanceId: 'authdb-prod' });
+    expect(inputs[1].cutover).toBeUndefined();
+  });
+
+  it('approves a rewind execution waiting in RequestApproval, with `rewind approve` and `restore approve` alike', async () => {
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves({ executionArn: REWIND_EXEC, stateMachineArn: REWIND_MACHINE, status: 'RUNNING', startDate: NOW });
+    for (const command of ['rewind', 'restore']) {
+      sfnMock.resetHistory();
+      const h = harness();
+      expect(await run([command, 'approve', '--env', 'prod', '--execution', REWIND_EXEC], h.deps)).toBe(0);
+      const [call] = sfnMock.commandCalls(SendTaskSuccessCommand);
+      expect(call!.args[0].input.taskToken).toBe(TOKEN);
+      const { identityProof } = JSON.parse(call!.args[0].input.output!) as { identityProof: string };
+      await expect(
+        verifyIdentityProof(identityProof, proofPurpose('approve', REWIND_EXEC), identity()),
+      ).resolves.toMatchObject({ arn: BOB_ARN });
+      expect(h.err()).toContain('accepts it only from a person other than the one who started the rewind');
+    }
+    const h = harness();
+    const code = await run(['rewind', 'approve', '--env', 'prod', '--execution', REWIND_EXEC, '--reject'], h.deps);
+    expect(code).toBe(0);
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toMatchObject({
+      error: 'CutoverRejected',
+      cause: 'Cutover rejected with authdb-dr rewind approve --reject',
+    });
+    expect(h.err()).toContain('the rewind ends without cutover (production is unchanged, the promoted replica stays)');
+  });
+
+  it('refuses to approve an execution of a workflow without cutover (a drill), sending nothing', async () => {
+    const drill = `arn:aws:states:${REGION}:${prod.account}:execution:authdb-dr-prod-drill:d-1`;
+    const h = harness();
+    expect(await run(['rewind', 'approve', '--env', 'prod', '--execution', drill], h.deps)).toBe(2);
+    expect(h.err()).toContain('allowed: a restore or rewind execution (the workflows with a cutover');
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+  });
+});

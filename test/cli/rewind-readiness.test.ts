@@ -185,12 +185,20 @@ describe('authdb-dr rewind', () => {
       '1',
     ]);
     expect(run.code).toBe(0);
+    // prod's second person approves the cutover: the start carries a proof of who starts it (test/cli/restore-approve).
     expect(startInput().input).toEqual({
       incidentTime: t,
       dryRun: false,
-      cutover: { confirmSourceInstanceId: 'authdb-prod' },
+      cutover: {
+        confirmSourceInstanceId: 'authdb-prod',
+        identityProof: expect.stringMatching(
+          new RegExp(`^https://sts\\.${prod.primaryRegion}\\.amazonaws\\.com/\\?Action=GetCallerIdentity&`),
+        ),
+      },
     });
-    expect(run.stderr).toContain('once verified, the rewound replica takes the name authdb-prod');
+    expect(run.stderr).toContain(
+      'once verified and approved by a second person (npx authdb-dr rewind approve --env prod --execution bad-write-1), the rewound replica takes the name authdb-prod',
+    );
     expect(run.stdout).toMatch(/Rewound instance:\s+authdb-prod\n/);
     expect(run.stdout).toMatch(/Recovery point:\s+R = .*, 2 s before T = /);
     expect(run.stdout).toMatch(/RTO:\s+12m00s within the RTO target 15m/);

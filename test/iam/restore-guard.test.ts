@@ -161,7 +161,7 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
     }
   });
 
-  it('gives the approval function (where cutovers need one) nothing but the alert topic: it cannot answer tasks or rename', async () => {
+  it('gives the approval function (where cutovers need one) the alert topic and a look at restore and rewind executions only: it cannot answer tasks or rename', async () => {
     if (!approval) {
       expect(allRoles).not.toContain(APPROVAL);
       return;
@@ -172,7 +172,20 @@ describe.each(['dev', 'prod'] as const)('restore IAM guard (%s)', (env) => {
       // Task tokens are not resources: IAM knows these actions only on '*'.
       await expectNotAllowed(decide(fn, action, '*'));
     }
-    await expectNotAllowed(decide(fn, 'states:DescribeExecution', execution));
+    // It reads the execution that asks for an approval: only the restore's and the rewind's (issue 8 for the rewind).
+    const executionOf = (machine: string) =>
+      `arn:aws:states:${REGION}:${account}:execution:authdb-dr-${env}-${machine}:r-1`;
+    await expectDecision(decide(fn, 'states:DescribeExecution', execution), 'Allowed');
+    await expectDecision(decide(fn, 'states:DescribeExecution', executionOf('rewind')), 'Allowed');
+    for (const machine of ['drill', 'failover', 'restore-rollback', 'restore-test-validation']) {
+      await expectNotAllowed(decide(fn, 'states:DescribeExecution', executionOf(machine)));
+    }
+    await expectNotAllowed(
+      decide(fn, 'states:DescribeExecution', executionOf('restore').replace(`:${account}:`, ':999999999999:')),
+    );
+    for (const action of ['states:StopExecution', 'states:GetExecutionHistory']) {
+      await expectNotAllowed(decide(fn, action, execution));
+    }
     await expectDecision(decide(fn, MODIFY, production), 'ExplicitlyDenied');
     for (const instance of [preRestore, restored])
       await expectNotAllowed(decide(fn, MODIFY, instance, RESTORED_TAGGED));

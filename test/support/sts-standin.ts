@@ -81,3 +81,20 @@ export class StsStandin {
     ] as [number, string];
   }
 }
+
+/**
+ * Two operators of `account` in the same role, told apart by their session (as the two-person rule tells them apart):
+ * Alice starts a cutover, Bob approves it.
+ */
+export function twoOperators(account: string): { ALICE: StsIdentity; BOB: StsIdentity } {
+  const ALICE: StsIdentity = {
+    accessKeyId: 'ASIAALICE',
+    secretAccessKey: 'alice-secret',
+    arn: `arn:aws:sts::${account}:assumed-role/DbOperator/alice`,
+    account,
+  };
+  return {
+    ALICE,
+    BOB: { ...ALICE, accessKeyId: 'ASIABOB', secretAccessKey: 'bob', arn: ALICE.arn.replace('alice', 'bob') },
+  };
+}

@@ -24,7 +24,7 @@ import { environmentStacks, templateOf } from '../support/app.js';
 import { FakeRds } from '../support/fake-rds.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
-import { type StsIdentity, StsStandin } from '../support/sts-standin.js';
+import { type StsIdentity, StsStandin, twoOperators } from '../support/sts-standin.js';
 
 const config = loadConfig('dev');
 const SOURCE = 'authdb-dev';
@@ -1202,18 +1202,7 @@ describe('two-person rule: a confirmed cutover waits for another principal (issu
   let approvalDefinition: StateMachineDefinition;
   let sts: StsStandin;
   let stsEndpoint: string;
-  const ALICE: StsIdentity = {
-    accessKeyId: 'ASIAALICE',
-    secretAccessKey: 'alice-secret',
-    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DbOperator/alice`,
-    account: ACCOUNT,
-  };
-  const BOB: StsIdentity = {
-    ...ALICE,
-    accessKeyId: 'ASIABOB',
-    secretAccessKey: 'bob',
-    arn: ALICE.arn.replace('alice', 'bob'),
-  };
+  const { ALICE, BOB } = twoOperators(ACCOUNT);
   const TIMEOUT_MINUTES = 30;
 
   beforeAll(async () => {
@@ -1233,8 +1222,14 @@ describe('two-person rule: a confirmed cutover waits for another principal (issu
     topicArn: 'arn:aws:sns:x:1:alerts',
     timeoutMinutes: 30,
     identity: identity(),
+    stateMachines: { restore: STATE_MACHINE_ARN },
   });
-  const approvalDeps = () => ({ sns: new SNSClient({}), fetch, now: () => new Date() });
+  const approvalDeps = () => ({
+    sns: new SNSClient({}),
+    sfn: new SFNClient({ region: REGION }),
+    fetch,
+    now: () => new Date(),
+  });
   const executionArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:${name}`;
   const proof = (who: StsIdentity, kind: 'start' | 'approve', name: string) =>
     createIdentityProof(who, REGION, proofPurpose(kind, executionArn(name)), new Date());

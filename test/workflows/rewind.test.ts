@@ -10,10 +10,14 @@ import {
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createIdentityProof } from '../../cli/identity-proof.js';
+import { proofPurpose, stsHost } from '../../contract/identity-proof.js';
 import { instanceStatus } from '../../lambda/instance-status/instance-status.js';
+import { type ApprovalConfig, approval } from '../../lambda/restore-approval/approval.js';
 import { cutover } from '../../lambda/restore-cutover/cutover.js';
 import { type ControlConfig, control } from '../../lambda/rewind-control/control.js';
 import { type ReplayConfig, replayAction } from '../../lambda/rewind-replay/actions.js';
@@ -21,15 +25,34 @@ import type { ReplaySession } from '../../lambda/rewind-replay/replay.js';
 import { type RewindReportConfig, reportRewind } from '../../lambda/rewind-report/report.js';
 import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { loadConfig } from '../../lib/config/load.js';
-import { templateOf } from '../support/app.js';
+import { environmentStacks, templateOf } from '../support/app.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
+import { type StsIdentity, StsStandin, twoOperators } from '../support/sts-standin.js';
 
 const config = loadConfig('prod');
 const REPLICA = 'authdb-prod-delayed';
 const GROUP = 'authdb-prod-delayed-params';
 const MACHINE = 'authdb-dr-prod-rewind';
 const PRODUCTION = 'authdb-prod';
+const MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`;
+const executionArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:${name}`;
+/** Two operators of the account: Alice starts the rewind, Bob approves it (prod's two-person rule). */
+const { ALICE, BOB } = twoOperators(ACCOUNT);
+const APPROVAL_TIMEOUT_MINUTES = config.cutover.approvalTimeoutMinutes;
+const proof = (who: StsIdentity, kind: 'start' | 'approve', name: string) =>
+  createIdentityProof(who, REGION, proofPurpose(kind, executionArn(name)), new Date());
+/** What stands in for `authdb-dr rewind approve` (its SendTaskSuccess output) or for Step Functions (a timeout). */
+type Answer = (name: string) => Promise<unknown>;
+const approvedBy =
+  (who: StsIdentity): Answer =>
+  async (name) => ({ identityProof: await proof(who, 'approve', name) });
+const timedOut: Answer = async () => {
+  throw Object.assign(new Error('Task timed out'), { name: 'States.Timeout' });
+};
+const rejected: Answer = async () => {
+  throw Object.assign(new Error('rejected by bob'), { name: 'CutoverRejected' });
+};
 
 /**
  * The delayed replica as the replay-control role sees it. The SQL itself runs against a real primary and standby in
@@ -82,6 +105,8 @@ const sfnMock = mockClient(SFNClient);
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 let pgServer: PostgresServer;
+let sts: StsStandin;
+let stsEndpoint: string;
 let definition: StateMachineDefinition;
 let runs = 0;
 let replica: FakeReplica;
@@ -106,10 +131,13 @@ const SCHEMA = (createdAt: string) => `
 beforeAll(async () => {
   definition = definitionFrom(templateOf('prod', 'recovery'), 'RewindStateMachine');
   pgServer = await startPostgres();
+  sts = new StsStandin([ALICE, BOB], stsHost(REGION));
+  stsEndpoint = await sts.start();
 }, 120_000);
 
 afterAll(async () => {
   await pgServer?.stop();
+  await sts?.stop();
   rdsMock.restore();
   sfnMock.restore();
   s3Mock.restore();
@@ -202,16 +230,55 @@ beforeEach(async () => {
   }).finally(() => admin.end());
 });
 
-async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {}): Promise<ExecutionResult> {
+/** The restore's approval function as prod configures it: it approves restore and rewind executions. */
+const approvalConfig = (): ApprovalConfig => ({
+  environment: 'prod',
+  topicArn: 'arn:aws:sns:ap-northeast-2:111111111111:alerts',
+  timeoutMinutes: APPROVAL_TIMEOUT_MINUTES,
+  identity: { stsHost: stsHost(REGION), account: ACCOUNT, stsEndpoint },
+  stateMachines: {
+    restore: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:authdb-dr-prod-restore`,
+    rewind: MACHINE_ARN,
+  },
+});
+const approvalDeps = () => ({
+  sns: new SNSClient({}),
+  sfn: new SFNClient({ region: REGION }),
+  fetch,
+  now: () => new Date(),
+});
+
+/** A confirmed cutover as `authdb-dr rewind start` sends it in prod: with the starter's proof for this execution. */
+const confirmedBy =
+  (who: StsIdentity) =>
+  async (name: string): Promise<unknown> => ({
+    incidentTime,
+    cutover: { confirmSourceInstanceId: PRODUCTION, identityProof: await proof(who, 'start', name) },
+  });
+
+/** Approval requests the run sent (each a RequestApproval payload), and its SNS messages. */
+let approvalRequests: unknown[];
+const messages = () => snsMock.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Message));
+
+/**
+ * Runs the prod rewind. `input` may depend on the execution's name (a starter's proof is bound to it); each time the
+ * machine waits for an approval, the next answer stands in for the approver or for Step Functions.
+ */
+async function runRewind(
+  inputOf: unknown,
+  overrides: Partial<ControlConfig> = {},
+  answers: Answer[] = [],
+): Promise<ExecutionResult> {
   const rds = new RDSClient({ region: REGION });
   const now = () => new Date();
   const executionName = `rewind-test-${++runs}`;
   const startTime = new Date().toISOString();
+  const input = typeof inputOf === 'function' ? await inputOf(executionName) : inputOf;
   // The cutover function reads its caller from Step Functions: this execution, running, with this input.
   sfnMock.reset();
   sfnMock.on(DescribeExecutionCommand).resolves({
-    executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:${executionName}`,
-    stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`,
+    executionArn: executionArn(executionName),
+    stateMachineArn: MACHINE_ARN,
     status: 'RUNNING',
     input: JSON.stringify(input),
     startDate: new Date(startTime),
@@ -225,8 +292,12 @@ async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {})
     replayTimeoutSeconds: 1800,
     promoteTimeoutSeconds: 1800,
     productionInstanceId: PRODUCTION,
+    approvalRequired: config.cutover.requireApproval,
+    identity: { stsHost: stsHost(REGION), account: ACCOUNT, stsEndpoint },
     ...overrides,
   };
+  const approve = (e: unknown) => approval(e, approvalConfig(), approvalDeps());
+  approvalRequests = [];
   const replayConfig: ReplayConfig = {
     environment: 'prod',
     tables: config.drill.tables,
@@ -295,6 +366,16 @@ async function runRewind(input: unknown, overrides: Partial<ControlConfig> = {})
       RenameReplicaIntoProduction: cut,
       ProductionNameStatus: status,
       RollBackProductionName: cut,
+      RequestApproval: async (e) => {
+        // A waitForTaskToken task gets { FunctionName, Payload }: the function is invoked with the Payload.
+        const payload = (e as { Payload: unknown }).Payload;
+        approvalRequests.push(payload);
+        await approve(payload);
+        const answer = answers.shift();
+        if (!answer) throw new Error('no more answers');
+        return answer(executionName);
+      },
+      CheckApproval: approve,
     },
   });
 }
@@ -428,11 +509,19 @@ describe('rewind workflow (synthesized definition, real handlers, mocked RDS, re
     expect(rdsMock.calls()).toHaveLength(0);
   });
 
-  it('cutover confirmed: after verification production goes aside and the promoted replica takes its name', async () => {
-    const result = await runRewind({ incidentTime, cutover: { confirmSourceInstanceId: PRODUCTION } });
+  it('cutover confirmed: after verification and approval production goes aside and the promoted replica takes its name', async () => {
+    const result = await runRewind(confirmedBy(ALICE), {}, [approvedBy(BOB)]);
     expect(result.cause).toBeUndefined();
     expect(result.status).toBe('SUCCEEDED');
-    const order = ['Promote', 'Verify', 'RenameProductionAside', 'RenameReplicaIntoProduction', 'Report'];
+    const order = [
+      'Promote',
+      'Verify',
+      'RequestApproval',
+      'CheckApproval',
+      'RenameProductionAside',
+      'RenameReplicaIntoProduction',
+      'Report',
+    ];
     expect(result.states.filter((s) => order.includes(s))).toEqual(order);
     // Names converge: the promoted replica holds the production name, production waits under its pre-restore name.
     const aside = [...names.keys()].find((n) => n.startsWith(`${PRODUCTION}-pre-restore-`));
@@ -454,7 +543,7 @@ describe('rewind workflow (synthesized definition, real handlers, mocked RDS, re
 
   it('a failed cutover rolls back: production gets its name back and the rewind fails, saying so', async () => {
     refusedRenames.add(REPLICA);
-    const result = await runRewind({ incidentTime, cutover: { confirmSourceInstanceId: PRODUCTION } });
+    const result = await runRewind(confirmedBy(ALICE), {}, [approvedBy(BOB)]);
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('InvalidDBInstanceState');
     expect(result.states).toContain('RollBackProductionName');
@@ -480,5 +569,157 @@ describe('rewind workflow (synthesized definition, real handlers, mocked RDS, re
     expect(result.output).toMatchObject({ canRewind: true, expectedSeconds: 180 + 8 + 300 });
     expect(replica.paused).toBe(false);
     expect(rdsMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('two-person rule: a confirmed rewind cutover waits for another principal (issue 8, finding 7)', () => {
+  const unchanged = () => expect(Object.fromEntries(names)).toEqual({ [REPLICA]: 'replica', [PRODUCTION]: 'original' });
+
+  it('is in the prod definition: a waitForTaskToken task with the configured timeout, before the first rename', () => {
+    expect(config.cutover.requireApproval).toBe(true);
+    expect(definition.States.RequestApproval).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: APPROVAL_TIMEOUT_MINUTES * 60,
+      Parameters: { Payload: { action: 'request', 'taskToken.$': '$$.Task.Token', 'plan.$': '$.plan' } },
+    });
+    const cutoverChoice = definition.States['Cutover?'] as unknown as { Choices: { Next: string }[] };
+    expect(cutoverChoice.Choices[0]!.Next).toBe('AwaitApproval');
+    expect((definition.States.RecordApproval as unknown as { Next: string }).Next).toBe('RenameProductionAside');
+    // With the rule turned off (as dev does), a confirmed cutover goes straight to the renames.
+    const { recovery } = environmentStacks('prod', (c) => ({
+      ...c,
+      cutover: { ...c.cutover, requireApproval: false },
+    }));
+    const off = definitionFrom(Template.fromStack(recovery), 'RewindStateMachine');
+    expect(off.States.RequestApproval).toBeUndefined();
+    expect((off.States['Cutover?'] as unknown as { Choices: { Next: string }[] }).Choices[0]!.Next).toBe(
+      'RenameProductionAside',
+    );
+  });
+
+  it('cuts over once another person approves: the approval names both, and the report says who', async () => {
+    const result = await runRewind(confirmedBy(ALICE), {}, [approvedBy(BOB)]);
+    expect(result.cause).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(Object.fromEntries(names)).toMatchObject({ [PRODUCTION]: 'replica' });
+    expect(approvalRequests[0]).toMatchObject({ taskToken: 'local-task-token', plan: { startedBy: ALICE.arn } });
+    const [ask] = messages();
+    expect(ask).toContain(`Approval needed for rewind execution rewind-test-${runs} in prod: cut over to the promoted`);
+    expect(ask).toContain(`npx authdb-dr rewind approve --env prod --execution rewind-test-${runs}`);
+    expect(messages().join('\n')).not.toContain('local-task-token');
+    expect(savedReport()).toMatchObject({
+      cutover: {
+        completed: true,
+        approval: { required: true, outcome: 'approved', startedBy: ALICE.arn, approvedBy: BOB.arn },
+      },
+    });
+  });
+
+  it('refuses the starter as approver, asks again, and ends WITHOUT any rename when nobody else approves in time', async () => {
+    const result = await runRewind(confirmedBy(ALICE), {}, [approvedBy(ALICE), timedOut]);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('CutoverNotApproved');
+    expect(result.cause).toBe(
+      `No second person approved the cutover within ${APPROVAL_TIMEOUT_MINUTES} minutes: production is unchanged, the promoted replica ${REPLICA} is kept`,
+    );
+    expect(result.states.filter((st) => st === 'RequestApproval')).toHaveLength(2);
+    expect(result.states).not.toContain('RenameProductionAside');
+    expect(calls(ModifyDBInstanceCommand)).toEqual([]);
+    unchanged();
+    expect(messages()[1]).toContain(
+      `The previous approval was not accepted: Approval by ${ALICE.arn} refused: the same principal started the rewind`,
+    );
+    const r = savedReport();
+    expect(r).toMatchObject({
+      outcome: 'failed',
+      promotedInstanceId: REPLICA,
+      cutover: { requested: true, completed: false, productionRenamedTo: null, approval: { outcome: 'timed-out' } },
+    });
+    expect(String(r.next)).toContain(
+      `The cutover was not approved (CutoverNotApproved): production is unchanged, ${PRODUCTION} keeps its name. ` +
+        `${REPLICA} is promoted and verified`,
+    );
+    // The alert the restore gives: the report goes to the topic.
+    expect(messages().at(-1)).toContain('Rewind to before');
+  });
+
+  it('ends without any rename when the approver rejects it', async () => {
+    const result = await runRewind(confirmedBy(ALICE), {}, [rejected]);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('CutoverRejected');
+    expect(calls(ModifyDBInstanceCommand)).toEqual([]);
+    unchanged();
+    expect(savedReport()).toMatchObject({ cutover: { completed: false, approval: { outcome: 'rejected' } } });
+  });
+
+  it('ends without any rename on a timeout with no answer at all', async () => {
+    const result = await runRewind(confirmedBy(ALICE), {}, [timedOut]);
+    expect(result.error).toBe('CutoverNotApproved');
+    expect(result.states.slice(-3)).toEqual(['ApprovalTimedOut', 'ReportFailure', 'RewindFailed']);
+    expect(calls(ModifyDBInstanceCommand)).toEqual([]);
+    unchanged();
+  });
+
+  it('refuses a confirmed cutover whose input does not prove who starts it, before anything changes', async () => {
+    const result = await runRewind({ incidentTime, cutover: { confirmSourceInstanceId: PRODUCTION } });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toContain(
+      'cutover.identityProof = missing; allowed: a proof of who starts the cutover (a second person approves every cutover in prod',
+    );
+    expect(result.states).toEqual(['Plan', 'InvalidInput']);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a starter proof made for another execution (a proof cannot be replayed)', async () => {
+    const result = await runRewind(async () => confirmedBy(ALICE)('another-execution'));
+    expect(result.error).toBe('InvalidIdentityProof');
+    expect(result.cause).toMatch(/Identity proof refused: STS answered 403 SignatureDoesNotMatch/);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('approves only running executions of the restore and rewind machines: a drill or an ended rewind is refused', async () => {
+    const name = 'rewind-direct';
+    const plan = {
+      environment: 'prod',
+      sourceInstanceId: PRODUCTION,
+      targetInstanceId: REPLICA,
+      preRestoreInstanceId: `${PRODUCTION}-pre-restore-202611261000`,
+      executionArn: executionArn(name),
+      executionName: name,
+      cutover: true,
+      startedBy: ALICE.arn,
+    };
+    const check = async () =>
+      approval(
+        { action: 'check', plan, approval: { identityProof: await proof(BOB, 'approve', name) } },
+        approvalConfig(),
+        approvalDeps(),
+      );
+    const describedAs = (stateMachineArn: string, status: 'RUNNING' | 'ABORTED') => {
+      sfnMock.reset();
+      sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: executionArn(name), stateMachineArn, status });
+    };
+    describedAs(MACHINE_ARN, 'RUNNING');
+    await expect(check()).resolves.toMatchObject({ approvedBy: BOB.arn, startedBy: ALICE.arn });
+    const drill = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:authdb-dr-prod-drill`;
+    describedAs(drill, 'RUNNING');
+    await expect(check()).rejects.toMatchObject({
+      name: 'ApprovalRefused',
+      message: expect.stringContaining(
+        `it is not an execution of ${approvalConfig().stateMachines.restore} or ${MACHINE_ARN}`,
+      ),
+    });
+    describedAs(MACHINE_ARN, 'ABORTED');
+    await expect(check()).rejects.toMatchObject({
+      name: 'ApprovalRefused',
+      message: expect.stringContaining('it is ABORTED; allowed: RUNNING'),
+    });
+    // Nobody is told to approve an execution that is not a running restore or rewind.
+    await expect(
+      approval({ action: 'request', taskToken: 't', plan, refusal: {} }, approvalConfig(), approvalDeps()),
+    ).rejects.toMatchObject({ name: 'ApprovalRefused' });
+    expect(snsMock.commandCalls(PublishCommand)).toEqual([]);
   });
 });

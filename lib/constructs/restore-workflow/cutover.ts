@@ -29,9 +29,72 @@ export function cutoverStates(
   failed: sfn.IChainable,
 ): sfn.IChainable {
   const scope = s.scope;
-  const rollBack = rollBackTask(scope, 'RollBackSourceName', cutover, { action: 'roll-back', 'plan.$': '$.plan' });
+  const rollBack = planRollBack(scope, 'RollBackSourceName', 'RollBackFailed', cutover, failed);
+  rollBack.next(failed);
+  // Wait until an available instance holds `instanceId` (missing = still renaming); any failure rolls back.
+  const renamed = (name: string, instanceId: string, step: string, next: sfn.IChainable, what: string) => {
+    const check = s.status(`Check${name}`, instanceId, `${step}.at`, RENAME_WAIT, true);
+    check.addCatch(rollBack, { resultPath: '$.error' });
+    const ready = sfn.Condition.booleanEquals('$.target.available', true);
+    return s.waitLoop(name, check, ready, next, rollBack, what, RENAME_WAIT);
+  };
+  // Created in this order (each wait before its rename): the definition lists states in creation order.
+  const targetRenamed = renamed(
+    'TargetRenamed',
+    '$.plan.sourceInstanceId',
+    '$.renameTarget',
+    done,
+    'renaming the restored instance',
+  );
+  const renameTarget = renameTask(scope, 'RenameTarget', cutover, 'rename-target', '$.renameTarget', rollBack);
+  renameTarget.next(targetRenamed);
+  const sourceRenamed = renamed(
+    'SourceRenamed',
+    '$.plan.preRestoreInstanceId',
+    '$.renameSource',
+    renameTarget,
+    'renaming the source aside',
+  );
+  const renameSource = renameTask(scope, 'RenameSource', cutover, 'rename-source', '$.renameSource', rollBack);
+  renameSource.next(sourceRenamed);
+  return renameSource;
+}
+
+/**
+ * One rename of the cutover (restore and rewind alike), by the cutover function with the plan; any failure rolls back.
+ * Renaming the target is retried while the production name is still taken (the function says TargetInUse until the
+ * source's rename away has settled); renaming the source is not, since its error may follow an applied rename.
+ */
+export function renameTask(
+  scope: Construct,
+  id: string,
+  fn: LambdaFunction,
+  action: 'rename-source' | 'rename-target',
+  resultPath: string,
+  rollBack: sfn.IChainable,
+): tasks.LambdaInvoke {
+  const task = invokeLambda(scope, id, fn, { action, 'plan.$': '$.plan' }, resultPath);
+  if (action === 'rename-target') {
+    task.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
+  }
+  task.addCatch(rollBack, { resultPath: '$.error' });
+  return task;
+}
+
+/**
+ * The roll-back of a cutover in progress (the plan's names), restore and rewind alike: when even it fails, `failedId`
+ * records that the production name may be free and goes on to `failed`. The caller chains what follows success.
+ */
+export function planRollBack(
+  scope: Construct,
+  id: string,
+  failedId: string,
+  fn: LambdaFunction,
+  failed: sfn.IChainable,
+): tasks.LambdaInvoke {
+  const rollBack = rollBackTask(scope, id, fn, { action: 'roll-back', 'plan.$': '$.plan' });
   rollBack.addCatch(
-    new sfn.Pass(scope, 'RollBackFailed', {
+    new sfn.Pass(scope, failedId, {
       parameters: {
         Error: 'RollBackFailed',
         'Cause.$':
@@ -41,60 +104,7 @@ export function cutoverStates(
     }).next(failed),
     { resultPath: '$.rollBackError' },
   );
-  rollBack.next(failed);
-  const checkTargetRenamed = s.status(
-    'CheckTargetRenamed',
-    '$.plan.sourceInstanceId',
-    '$.renameTarget.at',
-    RENAME_WAIT,
-    true,
-  );
-  checkTargetRenamed.addCatch(rollBack, { resultPath: '$.error' });
-  const waitTargetRenamed = s.waitLoop(
-    'TargetRenamed',
-    checkTargetRenamed,
-    sfn.Condition.booleanEquals('$.target.available', true),
-    done,
-    rollBack,
-    'renaming the restored instance',
-    RENAME_WAIT,
-  );
-  const renameTarget = s.invoke(
-    'RenameTarget',
-    cutover,
-    { action: 'rename-target', 'plan.$': '$.plan' },
-    '$.renameTarget',
-  );
-  renameTarget.addRetry({ errors: ['TargetInUse'], interval: Duration.seconds(30), maxAttempts: 20, backoffRate: 1 });
-  renameTarget.addCatch(rollBack, { resultPath: '$.error' });
-  renameTarget.next(waitTargetRenamed);
-  const checkSourceRenamed = s.status(
-    'CheckSourceRenamed',
-    '$.plan.preRestoreInstanceId',
-    '$.renameSource.at',
-    RENAME_WAIT,
-    true,
-  );
-  checkSourceRenamed.addCatch(rollBack, { resultPath: '$.error' });
-  const waitSourceRenamed = s.waitLoop(
-    'SourceRenamed',
-    checkSourceRenamed,
-    sfn.Condition.booleanEquals('$.target.available', true),
-    renameTarget,
-    rollBack,
-    'renaming the source aside',
-    RENAME_WAIT,
-  );
-  const renameSource = s.invoke(
-    'RenameSource',
-    cutover,
-    { action: 'rename-source', 'plan.$': '$.plan' },
-    '$.renameSource',
-  );
-  // Its own failure too: the rename may have been applied even when the call reports an error.
-  renameSource.addCatch(rollBack, { resultPath: '$.error' });
-  renameSource.next(waitSourceRenamed);
-  return renameSource;
+  return rollBack;
 }
 
 /**

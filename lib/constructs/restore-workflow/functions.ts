@@ -58,6 +58,8 @@ export function restoreFunctions(
     environment: {
       ALERT_TOPIC_ARN: props.alertTopic.topicArn,
       APPROVAL_TIMEOUT_MINUTES: String(approvalTimeout.toMinutes()),
+      // Only executions of this machine (and of the rewind's, added by RewindCutover) are approved.
+      STATE_MACHINE_ARN: stateMachineArn,
       ...identity,
     },
   });

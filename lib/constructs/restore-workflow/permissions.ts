@@ -198,6 +198,21 @@ export function grantRestorePermissions(
       "CDK's grant to publish to the encrypted alert topic: the topic key only.",
     );
   }
+  if (f.approval) {
+    // It reads the execution it is asked about: only a running restore (or rewind, RewindCutover) gets an approval.
+    allow(
+      f.approval,
+      new iam.PolicyStatement({
+        sid: 'CheckTheAskingExecution',
+        actions: ['states:DescribeExecution'],
+        resources: [executionsArn],
+      }),
+      [
+        `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:authdb-dr-${props.environment}-restore:*`,
+        "Executions of the restore state machine (generated names): the approval reads the asking one's, read-only.",
+      ],
+    );
+  }
   // The approval function needs nothing else: identity proofs are presigned by the approver and sent to STS as they
   // are, and GetCallerIdentity needs no permission. It can neither rename nor answer a task token itself.
 }
