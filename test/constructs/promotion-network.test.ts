@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { templateOf } from '../support/app.js';
 
 type Template = ReturnType<typeof templateOf>;
@@ -26,6 +26,9 @@ const postgres = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 };
  * database's stack would make it depend on its client: a cycle).
  */
 describe('promotion workflows: PostgreSQL paths (prod)', () => {
+  // One synth of the environment (slow on a busy machine) serves every test here.
+  beforeAll(() => templateOf('prod', 'recovery'), 600_000);
+
   it('rewind: the replay function to the delayed replica only, both rules in the recovery stack', () => {
     const recovery = templateOf('prod', 'recovery');
     const replay = groupId(recovery, 'RewindReplaySecurityGroup');
