@@ -1,14 +1,19 @@
-import { type Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import {
+  EXPORTED_LOGS,
+  enhancedMonitoringRole,
+  exportedLogGroups,
+  POSTGRES_PORT,
+  POSTGRES_VERSION,
+} from './database-parts.js';
 
-/** Pinned minor version: upgrades are a reviewed change, not a surprise at deploy time. */
-export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_15_17;
-export const POSTGRES_PORT = 5432;
+export { EXPORTED_LOGS, POSTGRES_PORT, POSTGRES_VERSION };
 
 export interface BackupReplication {
   /** The DR region the automated backups are replicated to. */
@@ -18,9 +23,6 @@ export interface BackupReplication {
   /** How long the replicated backups are kept (1-35 days). */
   readonly retention: Duration;
 }
-
-/** PostgreSQL logs exported to CloudWatch Logs. */
-export const EXPORTED_LOGS = ['postgresql', 'upgrade', 'iam-db-auth-error'] as const;
 
 export interface AuthDatabaseProps {
   /**
@@ -60,9 +62,9 @@ export interface AuthDatabaseProps {
 /**
  * The authentication service's PostgreSQL 15 database, hardened for production: encrypted with our key,
  * TLS only, IAM authentication, RDS-managed master secret, PITR with automated backups replicated to the
- * DR region, no network path but from security groups granted through `allowConnectionsFrom`.
+ * DR region, no network path but from clients admitted with `client.connections.allowTo(database, ...)`.
  */
-export class AuthDatabase extends Construct {
+export class AuthDatabase extends Construct implements ec2.IConnectable {
   readonly instance: rds.DatabaseInstance;
   readonly securityGroup: ec2.SecurityGroup;
   readonly parameterGroup: rds.ParameterGroup;
@@ -70,8 +72,10 @@ export class AuthDatabase extends Construct {
   readonly parameterGroupName: string;
   readonly subnetGroup: rds.SubnetGroup;
   readonly instanceIdentifier: string;
-  /** The enhanced-monitoring role; a restored instance gets it too. */
+  /** The enhanced-monitoring role: the delayed replica shares it, and a restored instance gets it too. */
   readonly monitoringRole: iam.IRole;
+  /** Its security group, PostgreSQL's port by default. */
+  readonly connections: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: AuthDatabaseProps) {
     super(scope, id);
@@ -102,16 +106,12 @@ export class AuthDatabase extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // Log groups made here (not by RDS) get our key and retention, without CDK's log-retention Lambda.
-    const logGroups = EXPORTED_LOGS.map(
-      (log) =>
-        new logs.LogGroup(this, `Logs-${log}`, {
-          logGroupName: `/aws/rds/instance/${props.instanceIdentifier}/${log}`,
-          retention: props.logRetention,
-          encryptionKey: props.key,
-          removalPolicy: RemovalPolicy.RETAIN,
-        }),
-    );
+    const logGroups = exportedLogGroups(this, props.instanceIdentifier, props);
+    const monitoringRole = enhancedMonitoringRole(this, 'MonitoringRole');
+    // The id the role had when the L2 made it (Database/Resource/MonitoringRole): the recovery stack imports its ARN,
+    // and CloudFormation refuses to remove an export in use, so a new id would fail the database stack's deploy.
+    (monitoringRole.node.defaultChild as iam.CfnRole).overrideLogicalId('DatabaseMonitoringRole916BA924');
+    this.monitoringRole = monitoringRole;
 
     this.instance = new rds.DatabaseInstance(this, 'Resource', {
       instanceIdentifier: props.instanceIdentifier,
@@ -147,17 +147,19 @@ export class AuthDatabase extends Construct {
       performanceInsightEncryptionKey: props.key,
       performanceInsightRetention: props.performanceInsightRetention,
       monitoringInterval: props.monitoringInterval,
+      monitoringRole: this.monitoringRole,
     });
 
     this.instanceIdentifier = props.instanceIdentifier;
-    this.monitoringRole = this.instance.node.findChild('MonitoringRole') as iam.IRole;
-    // The L2 parameter group creates its CloudFormation resource when bound to the instance (above).
-    this.parameterGroupName = this.parameterGroup.node.findAll().find((c) => c instanceof rds.CfnDBParameterGroup)!.ref;
+    this.connections = this.instance.connections;
+    // Bound to the instance above already (binding is idempotent): the name restores give their instances.
+    this.parameterGroupName = this.parameterGroup.bindToInstance({}).parameterGroupName;
     for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);
     this.acknowledgeFindings(props);
 
     if (props.backupReplication) {
-      // Not on the L2: replicate automated backups so that point-in-time restore also works in the DR region.
+      // Escape hatch, not on the L2: replicate automated backups so that point-in-time restore also works in the DR
+      // region.
       const cfn = this.instance.node.defaultChild as rds.CfnDBInstance;
       cfn.automaticBackupReplicationRegion = props.backupReplication.region;
       cfn.automaticBackupReplicationKmsKeyId = props.backupReplication.key.keyArn;
@@ -166,12 +168,11 @@ export class AuthDatabase extends Construct {
   }
 
   private acknowledgeFindings(props: AuthDatabaseProps): void {
-    const cfn = this.instance.node.defaultChild as rds.CfnDBInstance;
-    const ack = (id: string, reason: string) => Validations.of(cfn).acknowledge({ id, reason });
+    const ack = (id: string, reason: string) => Validations.of(this.instance).acknowledge({ id, reason });
     ack(
       'AwsSolutions::AwsSolutions-RDS11',
       'Port 5432 is kept for the application and PostgreSQL tooling; the port is reachable only from security ' +
-        'groups granted through allowConnectionsFrom, in isolated subnets, so a non-default port would hide nothing.',
+        'groups admitted explicitly, in isolated subnets, so a non-default port would hide nothing.',
     );
     const pinned =
       `The engine's minor version is pinned in code (${POSTGRES_VERSION.postgresFullVersion}) and upgraded by a ` +
@@ -197,15 +198,17 @@ export class AuthDatabase extends Construct {
       ack('NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled', reason);
       ack('HIPAA.Security::HIPAA.Security-RDSInstanceDeletionProtectionEnabled', reason);
     }
-    acknowledgeMonitoringRole(this.instance);
   }
 
   /**
-   * Admits PostgreSQL connections from the security group `peer` (the application, the drill verifier), and nothing
-   * else. A peer in another stack gets the rule in its own stack, so the database stack never depends on its clients.
+   * Admits PostgreSQL connections from the security group `peer`, and nothing else. A peer in another stack gets the
+   * rule in its own stack (`remoteRule`), so the database stack never depends on its clients.
+   * @deprecated `peer.connections.allowTo(database, ec2.Port.tcp(POSTGRES_PORT), description)` adds this rule and
+   * the peer's egress rule too; kept until the drill, restore-test validation, logical backup and verifier
+   * bootstrap use it.
    */
   allowConnectionsFrom(peer: ec2.ISecurityGroup, description: string): void {
-    admitPostgres(this, this.securityGroup, peer, description);
+    this.securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description, true);
   }
 
   /** Lets `grantee` log in as `dbUser` with IAM database authentication. */
@@ -237,39 +240,4 @@ function validate(scope: Construct, props: AuthDatabaseProps): void {
       `${scope.node.path}: ` + `backupReplication.retention must be between 1 and 35 days, but got ${replicated}`,
     );
   }
-}
-
-/**
- * Admits PostgreSQL connections from `peer` into the instance's `securityGroup`. A peer in another stack gets the
- * rule in its own stack (named after `owner`), so the instance's stack never depends on its clients.
- */
-export function admitPostgres(
-  owner: Construct,
-  securityGroup: ec2.ISecurityGroup,
-  peer: ec2.ISecurityGroup,
-  description: string,
-): void {
-  if (Stack.of(peer) === Stack.of(owner)) {
-    securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description);
-    return;
-  }
-  new ec2.CfnSecurityGroupIngress(peer, `To${Names.uniqueId(owner)}`, {
-    groupId: securityGroup.securityGroupId,
-    sourceSecurityGroupId: peer.securityGroupId,
-    ipProtocol: 'tcp',
-    fromPort: POSTGRES_PORT,
-    toPort: POSTGRES_PORT,
-    description,
-  });
-}
-
-/** The enhanced-monitoring role CDK creates for an instance uses the AWS-managed policy made for it. */
-export function acknowledgeMonitoringRole(instance: Construct): void {
-  const monitoringRole = instance.node.tryFindChild('MonitoringRole');
-  if (!monitoringRole) return;
-  Validations.of(monitoringRole).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-    reason:
-      'The AWS-managed policy made for the RDS enhanced-monitoring role: it can only write the RDSOSMetrics log group.',
-  });
 }

@@ -1,18 +1,12 @@
-import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { replicaIdentifier } from '../../contract/rewind-input.js';
-import {
-  type AuthDatabase,
-  acknowledgeMonitoringRole,
-  admitPostgres,
-  EXPORTED_LOGS,
-  POSTGRES_PORT,
-  POSTGRES_VERSION,
-} from './auth-database.js';
+import type { AuthDatabase } from './auth-database.js';
+import { acknowledgeReplicaFindings, POSTGRES_VERSION, readReplica } from './database-parts.js';
 
 export { replicaIdentifier };
 
@@ -42,17 +36,16 @@ export interface DelayedReplicaProps {
  * rewind and readiness functions. The rewind workflow changes its parameter group, reboots and promotes it; both
  * are retained when a later generation replaces them, so a deploy never deletes an instance a rewind promoted.
  */
-export class DelayedReplica extends Construct {
+export class DelayedReplica extends Construct implements ec2.IConnectable {
   readonly instance: rds.DatabaseInstanceReadReplica;
   readonly instanceIdentifier: string;
   readonly parameterGroup: rds.ParameterGroup;
   /** Physical name of the parameter group (the rewind workflow modifies it). */
   readonly parameterGroupName: string;
   readonly securityGroup: ec2.SecurityGroup;
-  /**
-   * RDS's resource id (db-…), which IAM database authentication grants name. From the L1: without a feature flag the
-   * L2's `instanceResourceId` of a read replica is its ARN.
-   */
+  /** Its security group: clients are admitted with `client.connections.allowTo(replica, ...)`. */
+  readonly connections: ec2.Connections;
+  /** RDS's resource id (db-…), which IAM database authentication grants name. */
   readonly resourceId: string;
 
   constructor(scope: Construct, id: string, props: DelayedReplicaProps) {
@@ -84,89 +77,37 @@ export class DelayedReplica extends Construct {
       description: 'authdb delayed replica: admits only the rewind and readiness functions',
       allowAllOutbound: false,
     });
-    const logGroups = EXPORTED_LOGS.map(
-      (log) =>
-        new logs.LogGroup(this, `Logs-${log}`, {
-          logGroupName: `/aws/rds/instance/${this.instanceIdentifier}/${log}`,
-          retention: props.logRetention,
-          encryptionKey: props.key,
-          removalPolicy: RemovalPolicy.RETAIN,
-        }),
-    );
-
-    this.instance = new rds.DatabaseInstanceReadReplica(this, 'Resource', {
+    const replica = readReplica(this, {
       instanceIdentifier: this.instanceIdentifier,
-      sourceDatabaseInstance: props.source.instance,
+      source: props.source.instance,
       instanceType: props.instanceType,
       vpc: props.source.instance.vpc,
       subnetGroup: props.source.subnetGroup,
-      securityGroups: [this.securityGroup],
-      port: POSTGRES_PORT,
-      publiclyAccessible: false,
-      multiAz: false,
+      securityGroup: this.securityGroup,
       parameterGroup: this.parameterGroup,
-      iamAuthentication: true,
-      storageType: rds.StorageType.GP3,
-      storageEncryptionKey: props.key,
-      autoMinorVersionUpgrade: false,
-      copyTagsToSnapshot: true,
-      deletionProtection: false,
-      // Retained: after a rewind this is the promoted database, and nobody but an operator may delete it.
-      removalPolicy: RemovalPolicy.RETAIN,
-      cloudwatchLogsExports: [...EXPORTED_LOGS],
-      enablePerformanceInsights: true,
-      performanceInsightEncryptionKey: props.key,
+      key: props.key,
       monitoringInterval: props.monitoringInterval,
+      // Shared with its source: one enhanced-monitoring role for the production database's stack.
+      monitoringRole: props.source.monitoringRole,
+      logRetention: props.logRetention,
+      // Retained (RETAIN) instead: after a rewind this is the promoted database, and nobody but an operator may delete it.
+      deletionProtection: false,
     });
-    for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);
-    // A replica of an encrypted source is encrypted (KmsKeyId above); CloudFormation rejects StorageEncrypted with
-    // SourceDBInstanceIdentifier, and the L2 adds it whenever a key is given.
-    (this.instance.node.defaultChild as rds.CfnDBInstance).addPropertyDeletionOverride('StorageEncrypted');
-    this.resourceId = (this.instance.node.defaultChild as rds.CfnDBInstance).attrDbiResourceId;
-    this.parameterGroupName = this.parameterGroup.node.findAll().find((c) => c instanceof rds.CfnDBParameterGroup)!.ref;
-    this.acknowledgeFindings();
-  }
-
-  private acknowledgeFindings(): void {
-    const cfn = this.instance.node.defaultChild as rds.CfnDBInstance;
-    const ack = (id: string, reason: string) => Validations.of(cfn).acknowledge({ id, reason });
-    ack(
-      'AwsSolutions::AwsSolutions-RDS11',
-      'Same port as the source it replicates; reachable only from the rewind and readiness functions.',
-    );
-    ack(
-      'HIPAA.Security::HIPAA.Security-RDSAutomaticMinorVersionUpgradeEnabled',
-      `Pinned to the source's minor version (${POSTGRES_VERSION.postgresFullVersion}); a replica must not run ahead of it.`,
-    );
-    const single =
-      'A delayed copy for undoing bad writes, not for availability: the source is Multi-AZ, and losing this replica ' +
-      'loses no data (the next deploy recreates it).';
-    ack('AwsSolutions::AwsSolutions-RDS3', single);
-    ack('NIST.800.53.R5::NIST.800.53.R5-RDSMultiAZSupport', single);
-    ack('HIPAA.Security::HIPAA.Security-RDSMultiAZSupport', single);
-    const noDeletionProtection =
-      'A read replica holds no data of its own; it is retained by CloudFormation (RETAIN) instead, so a deploy ' +
-      'never deletes it, and a rewind must be able to promote it without another change.';
-    ack('AwsSolutions::AwsSolutions-RDS10', noDeletionProtection);
-    ack('NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled', noDeletionProtection);
-    ack('HIPAA.Security::HIPAA.Security-RDSInstanceDeletionProtectionEnabled', noDeletionProtection);
-    const noBackups =
-      'RDS for PostgreSQL read replicas have no automated backups; the source is backed up (PITR, AWS Backup) and a ' +
-      'promoted replica gets backups at promotion (BackupRetentionPeriod of PromoteReadReplica).';
-    for (const id of [
-      'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan',
-      'HIPAA.Security::HIPAA.Security-RDSInBackupPlan',
-      'NIST.800.53.R5::NIST.800.53.R5-RDSInstanceBackupEnabled',
-      'HIPAA.Security::HIPAA.Security-RDSInstanceBackupEnabled',
-      'AwsSolutions::AwsSolutions-RDS13',
-    ]) {
-      ack(id, noBackups);
-    }
-    acknowledgeMonitoringRole(this.instance);
-  }
-
-  /** Admits PostgreSQL connections from `peer` (a function's security group); in the peer's stack if it is elsewhere. */
-  allowConnectionsFrom(peer: ec2.ISecurityGroup, description: string): void {
-    admitPostgres(this, this.securityGroup, peer, description);
+    this.instance = replica.instance;
+    this.resourceId = replica.resourceId;
+    this.connections = this.instance.connections;
+    this.parameterGroupName = this.parameterGroup.bindToInstance({}).parameterGroupName;
+    acknowledgeReplicaFindings(this.instance, {
+      port: 'Same port as the source it replicates; reachable only from the rewind and readiness functions.',
+      singleAz:
+        'A delayed copy for undoing bad writes, not for availability: the source is Multi-AZ, and losing this ' +
+        'replica loses no data (the next deploy recreates it).',
+      noDeletionProtection:
+        'A read replica holds no data of its own; it is retained by CloudFormation (RETAIN) instead, so a deploy ' +
+        'never deletes it, and a rewind must be able to promote it without another change.',
+      noBackups:
+        'RDS for PostgreSQL read replicas have no automated backups; the source is backed up (PITR, AWS Backup) and ' +
+        'a promoted replica gets backups at promotion (BackupRetentionPeriod of PromoteReadReplica).',
+    });
   }
 }

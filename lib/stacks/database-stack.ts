@@ -1,12 +1,11 @@
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { AuthDatabase } from '../constructs/auth-database.js';
+import { databaseKey } from '../constructs/database-parts.js';
 import { DelayedReplica } from '../constructs/delayed-replica.js';
-import { EncryptionKey } from '../constructs/encryption-key.js';
 import { Network } from '../constructs/network.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
 
@@ -28,24 +27,12 @@ export class DatabaseStack extends EnvironmentStack {
     const { config } = props;
     const db = config.database;
 
-    const key = new EncryptionKey(this, 'DatabaseKey', {
+    // CloudWatch Logs encrypts the flow logs, database logs and Lambda logs with this key.
+    const key = databaseKey(this, 'DatabaseKey', {
       alias: `authdb-dr/${config.name}/database`,
       description: `authdb ${config.name}: database storage, master secret, Performance Insights, logs`,
       administration: this.keyAdministration,
-    }).key;
-    // CloudWatch Logs encrypts the flow logs, database logs and Lambda logs with this key.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:*`,
-          },
-        },
-      }),
-    );
+    });
     this.key = key;
 
     this.vpc = new Network(this, 'Network', {
@@ -106,6 +93,7 @@ export class DatabaseStack extends EnvironmentStack {
       description: 'RDS instance id',
     });
     new CfnOutput(this, 'MasterSecretArn', {
+      // Escape hatch: the L2 exposes no secret for an RDS-managed master password.
       value: (this.database.instance.node.defaultChild as rds.CfnDBInstance).attrMasterUserSecretSecretArn,
       description: 'ARN (not the value) of the RDS-managed master secret; break-glass use only',
     });

@@ -10,7 +10,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { FAILOVER_METRICS, METRIC_SERVICES, METRICS_NAMESPACE, metricDimensions } from '../../contract/metrics.js';
-import { admitPostgres } from '../constructs/auth-database.js';
 import { EncryptionKey } from '../constructs/encryption-key.js';
 import { FailoverWorkflow } from '../constructs/failover-workflow.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
@@ -129,9 +128,8 @@ export class DrRecoveryStack extends EnvironmentStack {
       rpoTarget: Duration.minutes(t.rpoMinutes),
       logRetention: config.logRetentionDays,
     });
+    // Admitted by the DR databases (connections.allowTo in the workflow); the rule lives in this stack.
     this.verifierSecurityGroup = this.failover.verifierSecurityGroup;
-    // Admitted by the DR databases; the rule lives here (the peer's stack), so the standby stack does not depend on it.
-    admitPostgres(site, site.databaseSecurityGroup, this.verifierSecurityGroup, 'failover verifier (read-only role)');
 
     const action = new cloudwatchActions.SnsAction(this.alertTopic);
     const alarm = (alarmId: string, a: cloudwatch.AlarmProps) => {

@@ -1,11 +1,10 @@
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
-import { POSTGRES_VERSION } from '../constructs/auth-database.js';
-import { EncryptionKey } from '../constructs/encryption-key.js';
+import { databaseKey, enhancedMonitoringRole, POSTGRES_VERSION } from '../constructs/database-parts.js';
 import { Network } from '../constructs/network.js';
 import { StandbyReplica } from '../constructs/standby-replica.js';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack.js';
@@ -21,7 +20,7 @@ export class DrStandbyStack extends EnvironmentStack {
   readonly key: kms.IKey;
   readonly vpc: ec2.IVpc;
   readonly subnetGroup: rds.SubnetGroup;
-  /** Admits PostgreSQL only from security groups granted with `allowConnectionsFrom`. */
+  /** Admits PostgreSQL only from clients admitted with `client.connections.allowTo(databaseSecurityGroup, ...)`. */
   readonly databaseSecurityGroup: ec2.SecurityGroup;
   readonly parameterGroup: rds.ParameterGroup;
   /** Physical name of `parameterGroup`, for restores. */
@@ -29,28 +28,18 @@ export class DrStandbyStack extends EnvironmentStack {
   /** ARN of the primary instance (in the primary region); named for guards, never called at run time. */
   readonly primaryInstanceArn: string;
   readonly standby?: StandbyReplica;
+  /** The enhanced-monitoring role of the DR-region databases. */
+  readonly monitoringRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
     const { config } = props;
     const site = config.drSite;
-    const key = new EncryptionKey(this, 'DatabaseKey', {
+    const key = databaseKey(this, 'DatabaseKey', {
       alias: `authdb-dr/${config.name}/dr-database`,
       description: `authdb ${config.name}: DR-region databases (standby, failover restores), their logs and reports`,
       administration: this.keyAdministration,
-    }).key;
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:*`,
-          },
-        },
-      }),
-    );
+    });
     this.key = key;
     this.vpc = new Network(this, 'Network', {
       availabilityZones: this.availabilityZones,
@@ -86,6 +75,8 @@ export class DrStandbyStack extends EnvironmentStack {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
+    this.monitoringRole = enhancedMonitoringRole(this, 'MonitoringRole');
+
     if (site.standby.enabled) {
       this.standby = new StandbyReplica(this, 'Standby', {
         environment: config.name,
@@ -97,6 +88,7 @@ export class DrStandbyStack extends EnvironmentStack {
         instanceType: new ec2.InstanceType(site.standby.instanceClass.replace(/^db\./, '')),
         key,
         monitoringInterval: Duration.seconds(config.database.monitoringIntervalSeconds),
+        monitoringRole: this.monitoringRole,
         logRetention: config.logRetentionDays,
         deletionProtection: config.database.deletionProtection,
       });

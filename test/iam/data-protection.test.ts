@@ -20,7 +20,7 @@ import { decide, expectDecision, expectNotAllowed } from '../support/iam-simulat
  */
 
 /** Roles assumed only by AWS services, whose AWS-managed policies this project does not transcribe. */
-const SERVICE_ROLES = ['PlanRole', 'RestoreTestingRole', 'DatabaseMonitoringRole', 'DelayedReplicaMonitoringRole'];
+const SERVICE_ROLES = ['PlanRole', 'RestoreTestingRole', 'DatabaseMonitoringRole'];
 const STACKS = ['drRegion', 'database', 'backup', 'recovery', 'logicalBackupDr', 'logicalBackup'] as const;
 const DR_STACKS: readonly string[] = ['drRegion', 'logicalBackupDr'];
 

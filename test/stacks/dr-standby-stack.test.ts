@@ -77,6 +77,7 @@ describe('the warm standby (prod)', () => {
           subnetGroup: drStandby.subnetGroup,
           securityGroup: drStandby.databaseSecurityGroup,
           parameterGroup: drStandby.parameterGroup,
+          monitoringRole: drStandby.monitoringRole,
           instanceType: new ec2.InstanceType('t4g.medium'),
           key: drStandby.key,
           monitoringInterval: Duration.seconds(60),
