@@ -130,7 +130,7 @@ describe('startRestore', () => {
   });
 
   it('refuses an existing target that another execution (or nobody) tagged, restoring nothing', async () => {
-    for (const tagValues of [{ [TAG_EXECUTION]: `${EXECUTION_ARN}-other` }, {}]) {
+    for (const tagValues of [{ [TAG_EXECUTION]: `${EXECUTION_ARN}-other` }, {} as Record<string, string>]) {
       rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [restoredInstance({}, tagValues)] });
       await expect(startRestore({ plan: restorePlan() }, { rds, now })).rejects.toMatchObject({
         name: 'TargetInUse',
