@@ -3,15 +3,18 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildReport, type ReportConfig, reportDrill, summarize } from '../../lambda/drill-report/report.js';
-import type { DrillPlan, DrillState } from '../../lambda/shared/drill.js';
+import type { DrillState } from '../../lambda/shared/drill.js';
 import {
   EXECUTION_ARN,
   EXECUTION_NAME,
+  plan,
   rdsMock,
   SCRATCH,
   SOURCE,
   STARTED_AT,
   sfnMock,
+  succeeded,
+  tableVerdict,
 } from '../support/drill-lambdas.js';
 
 const s3Mock = mockClient(S3Client);
@@ -33,67 +36,6 @@ describe('drill report', () => {
     rpoTargetSeconds: 300,
   };
   const REPORTED = new Date('2026-11-25T01:20:00.000Z');
-  const plan: DrillPlan = {
-    environment: 'dev',
-    mode: 'point-in-time',
-    sourceInstanceId: SOURCE,
-    source: { host: 'authdb-dev.example', port: 5432 },
-    scratchInstanceId: SCRATCH,
-    executionArn: EXECUTION_ARN,
-    executionName: EXECUTION_NAME,
-    startedAt: STARTED_AT,
-    rpo: { latestRestorableTime: '2026-11-25T00:56:00.000Z', lagSeconds: 240, measuredAt: '2026-11-25T01:00:00.000Z' },
-  };
-  const tableVerdict = (table: string, difference: number) => ({
-    table,
-    source: { total: 100, settled: 98 },
-    restored: { total: 100 + difference, settled: 98 + difference, newest: '2026-11-25T01:01:05.000Z' },
-    compared: 'settled' as const,
-    tolerance: 0,
-    difference,
-    totalDifference: difference,
-    withinTolerance: difference === 0,
-  });
-
-  /** A point-in-time drill: requested 01:02, available 01:12 (600 s), verified 01:17 (300 s), 900 s in all. */
-  function succeeded(verifiedAt = '2026-11-25T01:17:00.000Z'): DrillState {
-    return {
-      plan,
-      sourceCounts: { countedAt: '2026-11-25T01:01:10.000Z', settleCutoff: '2026-11-25T00:56:10.000Z', tables: {} },
-      restore: {
-        instanceId: SCRATCH,
-        requestedAt: '2026-11-25T01:02:00.000Z',
-        restoreTime: '2026-11-25T01:01:10.000Z',
-        alreadyRequested: false,
-      },
-      scratch: {
-        instanceId: SCRATCH,
-        status: 'available',
-        available: true,
-        settled: true,
-        failed: false,
-        timedOut: false,
-        checkedAt: '2026-11-25T01:12:00.000Z',
-        endpoint: { host: `${SCRATCH}.example`, port: 5432 },
-      },
-      verification: {
-        compared: true,
-        ok: true,
-        complete: true,
-        summary: '3 tables match the source as of 2026-11-25T01:01:10.000Z',
-        verifiedAt,
-        verification: {
-          ok: true,
-          countedAt: '2026-11-25T01:01:10.000Z',
-          settleCutoff: '2026-11-25T00:56:10.000Z',
-          freshnessSeconds: 5,
-          tables: [tableVerdict('users', 0), tableVerdict('platform_accounts', 0), tableVerdict('audit_logs', 0)],
-          missingTables: [],
-        },
-      },
-      cleanup: { instanceId: SCRATCH, action: 'deleted', at: '2026-11-25T01:18:00.000Z' },
-    };
-  }
 
   it('computes the RTO phases from the state: requested -> available -> verified', () => {
     const report = buildReport(succeeded(), config, REPORTED);
