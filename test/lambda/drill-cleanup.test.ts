@@ -1,8 +1,10 @@
 import { DBInstanceNotFoundFault, DeleteDBInstanceCommand } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cleanupScratchInstance } from '../../lambda/drill-cleanup/cleanup.js';
+import { TAG_EXECUTION } from '../../lambda/shared/tags.js';
 import {
   EXECUTION_ARN,
+  EXECUTION_NAME,
   error,
   givenInstances,
   NOW,
@@ -11,6 +13,7 @@ import {
   rds,
   rdsMock,
   SCRATCH,
+  STARTED_AT,
   scratchInstance,
   sfnMock,
 } from '../support/drill-lambdas.js';
@@ -76,5 +79,67 @@ describe('cleanupScratchInstance', () => {
     await expect(cleanupScratchInstance(event, { rds, now })).rejects.toMatchObject({
       name: 'InvalidDBInstanceStateFault',
     });
+  });
+});
+
+describe('cleanupScratchInstance: ownership and where the event comes from', () => {
+  it('refuses to delete an instance of that name tagged for another execution (or none), deleting nothing', async () => {
+    for (const tagValues of [
+      { ...ourTags, [TAG_EXECUTION]: `${EXECUTION_ARN}-other` },
+      { team: 'auth' } as Record<string, string>,
+    ]) {
+      givenInstances(scratchInstance(SCRATCH, tagValues));
+      await expect(
+        cleanupScratchInstance({ plan: { scratchInstanceId: SCRATCH, executionArn: EXECUTION_ARN } }, { rds, now }),
+      ).rejects.toMatchObject({
+        name: 'ScratchInstanceNotOwned',
+        message: expect.stringMatching(new RegExp(`^Refusing to delete ${SCRATCH}: it is tagged for `)),
+      });
+    }
+    expect(rdsMock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+  });
+
+  it('reports not-found, deleting nothing, when the instance never existed', async () => {
+    givenInstances();
+    expect(
+      await cleanupScratchInstance({ plan: { scratchInstanceId: SCRATCH, executionArn: EXECUTION_ARN } }, { rds, now }),
+    ).toEqual({ instanceId: SCRATCH, action: 'not-found', at: NOW.toISOString() });
+    expect(rdsMock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+  });
+
+  it('derives the scratch instance of an execution that ended FAILED, TIMED_OUT or ABORTED (EventBridge)', async () => {
+    givenInstances(scratchInstance(SCRATCH, ourTags));
+    rdsMock.on(DeleteDBInstanceCommand).resolves({});
+    const event = {
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn: EXECUTION_ARN,
+        name: EXECUTION_NAME,
+        status: 'ABORTED',
+        startDate: Date.parse(STARTED_AT),
+      },
+    };
+    expect(await cleanupScratchInstance(event, { rds, now })).toMatchObject({ instanceId: SCRATCH, action: 'deleted' });
+  });
+
+  it('refuses an event that is neither, before looking at RDS', async () => {
+    await expect(
+      cleanupScratchInstance({ detail: { executionArn: EXECUTION_ARN } }, { rds, now }),
+    ).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/^Invalid cleanup event: /),
+    });
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('drill-cleanup handler', () => {
+  it('deletes with its own RDS client', async () => {
+    const { handler } = await import('../../lambda/drill-cleanup/handler.js');
+    givenInstances(scratchInstance(SCRATCH, ourTags));
+    rdsMock.on(DeleteDBInstanceCommand).resolves({});
+    await expect(handler({ plan: { scratchInstanceId: SCRATCH, executionArn: EXECUTION_ARN } })).resolves.toMatchObject(
+      { instanceId: SCRATCH, action: 'deleted' },
+    );
   });
 });
