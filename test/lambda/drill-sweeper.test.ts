@@ -1,6 +1,6 @@
 import { type DBInstance, DeleteDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sweep } from '../../lambda/drill-sweeper/sweeper.js';
 import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../../lambda/shared/tags.js';
 import {
@@ -125,5 +125,28 @@ describe('sweep', () => {
     });
     await expect(result).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(rdsMock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+  });
+});
+
+describe('drill-sweeper handler', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('sweeps with the configured maximum age', async () => {
+    vi.stubEnv('MAX_AGE_HOURS', '6');
+    vi.stubEnv('ENVIRONMENT', 'dev');
+    givenInstances(sourceInstance());
+    const { handler } = await import('../../lambda/drill-sweeper/handler.js');
+    await expect(handler()).resolves.toEqual({ orphaned: [], deleted: [], kept: [] });
+  });
+
+  it('fails at load naming a malformed maximum age', async () => {
+    vi.stubEnv('MAX_AGE_HOURS', 'six');
+    vi.stubEnv('ENVIRONMENT', 'dev');
+    await expect(import('../../lambda/drill-sweeper/handler.js')).rejects.toThrow(
+      'Environment variable MAX_AGE_HOURS must be a whole number, got "six"',
+    );
   });
 });
