@@ -13,11 +13,10 @@ import { instanceStatus } from '../../lambda/instance-status/instance-status.js'
 import { approval } from '../../lambda/restore-approval/approval.js';
 import { cutover } from '../../lambda/restore-cutover/cutover.js';
 import { finishRestore } from '../../lambda/restore-finish/finish.js';
-import { buildRestoreReport, type RestoreReport, reportRestore } from '../../lambda/restore-report/report.js';
+import { type RestoreReport, reportRestore } from '../../lambda/restore-report/report.js';
 import { startRestore } from '../../lambda/restore-start/start.js';
 import { type ValidateConfig, validateRestore } from '../../lambda/restore-validate/validate.js';
 import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
-import type { RestoreState } from '../../lambda/shared/restore.js';
 import { PURPOSE_RESTORED, TAG_EXECUTION, TAG_PURPOSE, TAG_STATUS } from '../../lambda/shared/tags.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { environmentStacks, templateOf } from '../support/app.js';
@@ -392,97 +391,6 @@ function expectFailureAlert(): void {
   const published = snsMock.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Subject));
   expect(published).toEqual([expect.stringMatching(/restore failed/)]);
 }
-
-describe('restore report: rows the old instance holds after the recovery point', () => {
-  const POINT = '2026-11-26T02:55:00.000Z';
-  const state = (rowsAfterRecoveryPoint: NonNullable<RestoreState['verification']>['rowsAfterRecoveryPoint']) =>
-    ({
-      plan: {
-        environment: 'dev',
-        mode: 'point-in-time',
-        sourceInstanceId: SOURCE,
-        targetInstanceId: TARGET,
-        instanceClass: 'db.t4g.medium',
-        restoreTime: POINT,
-        useLatestRestorableTime: false,
-        source: { host: `${SOURCE}.x`, port: 5432 },
-        settings: {
-          instanceClass: 'db.t4g.medium',
-          multiAz: false,
-          subnetGroupName: 's',
-          securityGroupIds: [],
-          parameterGroupName: 'p',
-          backupRetentionDays: 7,
-          iamAuth: true,
-          logExports: [],
-        },
-        cutover: false,
-        preRestoreInstanceId: `${SOURCE}-pre-restore-202611260540`,
-        executionArn: 'arn:aws:states:ap-northeast-2:111111111111:execution:m:e',
-        executionName: 'e',
-        startedAt: START_TIME,
-      },
-      verification: {
-        compared: false,
-        ok: true,
-        complete: true,
-        summary: '2 tables counted',
-        verifiedAt: START_TIME,
-        report: {
-          ok: true,
-          compared: false,
-          cutoff: POINT,
-          tables: { users: { total: 10, settled: 7 }, sessions: { total: 4 } },
-          missingTables: [],
-        },
-        ...(rowsAfterRecoveryPoint ? { rowsAfterRecoveryPoint } : {}),
-      },
-    }) satisfies RestoreState;
-  const reportConfig = { environment: 'dev', bucket: 'b', topicArn: 't', rtoTargetSeconds: 900 };
-  const message = async (s: RestoreState) => {
-    snsMock.reset();
-    snsMock.on(PublishCommand).resolves({});
-    await reportRestore(s, reportConfig, {
-      s3: new S3Client({}),
-      sns: new SNSClient({}),
-      metrics: { addMetric: () => {}, publishStoredMetrics: () => {} },
-      now: () => new Date(),
-    });
-    return String(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message);
-  };
-
-  it('says "unknown" for a table without a time column, and gives no command for a table with none after', async () => {
-    const s = state({
-      recoveryPoint: POINT,
-      countedAt: START_TIME,
-      tables: [
-        { table: 'users', timeColumn: 'created_at', rows: 0 },
-        { table: 'sessions', rows: 'unknown' },
-      ],
-    });
-    const r = buildRestoreReport(s, reportConfig, new Date());
-    expect(r.tables.map((t) => [t.table, t.rowsAfterRecoveryPoint])).toEqual([
-      ['users', 0],
-      ['sessions', 'unknown'],
-    ]);
-    // Without a cutover the source itself still holds them.
-    expect(r.rowsAfterRecoveryPoint).toEqual({ recoveryPoint: POINT, countedAt: START_TIME, heldBy: SOURCE });
-    const text = await message(s);
-    expect(text).toContain(`  users: 0 rows with created_at > '${POINT}'\n`);
-    expect(text).toContain('  sessions: unknown (no time column configured)');
-    expect(text).not.toContain('\\copy');
-  });
-
-  it('says why the rows were not counted when the source could not be reached, and reports without them when never asked', async () => {
-    const s = state({ recoveryPoint: POINT, tables: [], error: 'connect ECONNREFUSED' });
-    expect(await message(s)).toContain(
-      `Rows after the recovery point ${POINT} in ${SOURCE}: not counted (connect ECONNREFUSED)`,
-    );
-    const none = state(undefined);
-    expect(buildRestoreReport(none, reportConfig, new Date()).rowsAfterRecoveryPoint).toBeUndefined();
-    expect(await message(none)).not.toContain('Rows after the recovery point');
-  });
-});
 
 describe('cutover failure points: each ends with an instance holding the production name, and an alert', () => {
   it('the source rename fails after RDS applied it (lost response): rolls back, the original has its name again', async () => {
