@@ -1,8 +1,8 @@
 import { DescribeStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DR_REGION_DRILL_METRICS } from '../../contract/metrics.js';
 import { publishDrillAge } from '../../lambda/dr-drill-age/age.js';
-import { DR_REGION_DRILL_METRICS } from '../../lib/dr-region-drill-metrics.js';
 import { error } from '../support/drill-lambdas.js';
 
 const MACHINE = 'arn:aws:states:ap-southeast-1:111111111111:stateMachine:authdb-dr-prod-dr-region-drill';
@@ -96,7 +96,7 @@ describe('dr-drill-age handler', () => {
     sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
     sfnMock.on(DescribeStateMachineCommand).resolves({ creationDate: new Date('2026-11-29T12:00:00Z') });
     const { handler } = await import('../../lambda/dr-drill-age/handler.js');
-    await expect(handler()).resolves.toMatchObject({ basis: 'state-machine-created' });
+    await expect(handler({})).resolves.toMatchObject({ basis: 'state-machine-created' });
     expect(sfnMock.commandCalls(ListExecutionsCommand)[0]!.args[0].input.stateMachineArn).toBe(MACHINE);
   });
 

@@ -2,9 +2,9 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DR_REGION_DRILL_METRICS as M } from '../../contract/metrics.js';
 import { buildDrReport, reportDrRegionDrill } from '../../lambda/dr-drill-report/report.js';
 import type { ReportConfig } from '../../lambda/drill-report/report.js';
-import { DR_REGION_DRILL_METRICS as M } from '../../lib/dr-region-drill-metrics.js';
 import { EXECUTION_NAME, error, plan, succeeded } from '../support/drill-lambdas.js';
 
 const s3Mock = mockClient(S3Client);
@@ -22,6 +22,7 @@ const reachable = { reachable: true, region: 'ap-northeast-2', checkedAt: '2026-
 const unreachable = { ...reachable, reachable: false, reason: 'Primary region unreachable: timeout' };
 const drPlan = (primary: typeof reachable = reachable) => ({
   ...plan,
+  mode: 'point-in-time' as const,
   region: 'ap-southeast-1',
   automatedBackupsArn: BACKUPS,
   primary,

@@ -139,7 +139,7 @@ describe('drill-sweeper handler', () => {
     vi.stubEnv('ENVIRONMENT', 'dev');
     givenInstances(sourceInstance());
     const { handler } = await import('../../lambda/drill-sweeper/handler.js');
-    await expect(handler()).resolves.toEqual({ orphaned: [], deleted: [], kept: [] });
+    await expect(handler({})).resolves.toEqual({ orphaned: [], deleted: [], kept: [] });
   });
 
   it('fails at load naming a malformed maximum age', async () => {

@@ -1,3 +1,4 @@
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -23,8 +24,12 @@ const BOB: StsIdentity = {
 };
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAf-task-token';
 
+const RESTORE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:authdb-dr-dev-restore`;
 const snsMock = mockClient(SNSClient);
 const sns = new SNSClient({ region: REGION });
+// Step Functions names the caller: a running execution of the environment's restore machine.
+const sfnMock = mockClient(SFNClient);
+const sfn = new SFNClient({ region: REGION });
 let sts: StsStandin;
 let config: ApprovalConfig;
 
@@ -35,16 +40,19 @@ beforeAll(async () => {
     topicArn: 'arn:aws:sns:ap-northeast-2:111111111111:authdb-dr-dev-alerts',
     timeoutMinutes: 60,
     identity: { stsHost: stsHost(REGION), stsEndpoint: await sts.start(), account: ACCOUNT },
+    stateMachines: { restore: RESTORE_MACHINE },
   };
 });
 afterAll(() => sts?.stop());
 beforeEach(() => {
   snsMock.reset();
   snsMock.on(PublishCommand).resolves({});
+  sfnMock.reset();
+  sfnMock.on(DescribeExecutionCommand).resolves({ stateMachineArn: RESTORE_MACHINE, status: 'RUNNING' });
 });
 
 const plan = () => restorePlan({ cutover: true, startedBy: ALICE.arn, approvalRequired: true });
-const deps = () => ({ sns, fetch, now });
+const deps = () => ({ sns, sfn, fetch, now });
 const proof = (who: StsIdentity, executionArn = EXECUTION_ARN) =>
   createIdentityProof(who, REGION, proofPurpose('approve', executionArn), NOW);
 

@@ -2,8 +2,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { REWIND_METRICS } from '../../contract/metrics.js';
 import { reportRewind } from '../../lambda/rewind-report/report.js';
-import { REWIND_METRICS } from '../../lib/readiness-metrics.js';
 import { error } from '../support/drill-lambdas.js';
 
 const s3Mock = mockClient(S3Client);
