@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { LambdaFunction } from '../lambda-function.js';
+import { reportEnvironment } from '../workflow-parts/report.js';
 import { type ScratchDeleters, scratchDeleters } from '../workflow-parts/scratch-lifecycle.js';
 import { verifierFunctionSettings } from '../workflow-parts/verifier.js';
 import { workflowFunctions } from '../workflow-parts.js';
@@ -39,14 +40,7 @@ export function drillFunctions(
     },
   });
   const status = fn('instance-status', 'one look at an instance status');
-  const report = fn('drill-report', 'drill report (S3, metrics, SNS)', {
-    environment: {
-      REPORT_BUCKET: props.reportBucket.bucketName,
-      ALERT_TOPIC_ARN: props.alertTopic.topicArn,
-      RTO_TARGET_SECONDS: String(props.rtoTarget.toSeconds()),
-      RPO_TARGET_SECONDS: String(props.rpoTarget.toSeconds()),
-    },
-  });
+  const report = fn('drill-report', 'drill report (S3, metrics, SNS)', { environment: reportEnvironment(props) });
   const deleters = scratchDeleters(scope, fn, {
     drill: 'drill',
     key: props.key,

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { POSTGRES_PORT } from '../auth-database.js';
+import { closedSecurityGroup } from '../workflow-parts/network.js';
 import type { DrDrillWorkflowProps } from './props.js';
 
 export interface DrillNetwork {
@@ -16,16 +17,18 @@ export interface DrillNetwork {
 /** The verifier reaches PostgreSQL on the production instance and on scratch instances, nothing else. */
 export function drillNetwork(scope: Construct, props: DrDrillWorkflowProps): DrillNetwork {
   const db = props.database;
-  const verifierSecurityGroup = new ec2.SecurityGroup(scope, 'VerifierSecurityGroup', {
-    vpc: props.vpc,
-    description: 'authdb drill verifier: PostgreSQL to the database and drill instances only',
-    allowAllOutbound: false,
-  });
-  const scratchSecurityGroup = new ec2.SecurityGroup(scope, 'ScratchSecurityGroup', {
-    vpc: props.vpc,
-    description: 'authdb drill scratch instances: PostgreSQL from the verifier only',
-    allowAllOutbound: false,
-  });
+  const verifierSecurityGroup = closedSecurityGroup(
+    scope,
+    'VerifierSecurityGroup',
+    props.vpc,
+    'authdb drill verifier: PostgreSQL to the database and drill instances only',
+  );
+  const scratchSecurityGroup = closedSecurityGroup(
+    scope,
+    'ScratchSecurityGroup',
+    props.vpc,
+    'authdb drill scratch instances: PostgreSQL from the verifier only',
+  );
   scratchSecurityGroup.addIngressRule(verifierSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'drill verifier');
   verifierSecurityGroup.addEgressRule(scratchSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'scratch instances');
   verifierSecurityGroup.addEgressRule(db.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'production database');

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { LambdaFunction } from '../lambda-function.js';
+import { reportEnvironment } from '../workflow-parts/report.js';
 import { type ScratchDeleters, scratchDeleters } from '../workflow-parts/scratch-lifecycle.js';
 import { verifierFunctionSettings } from '../workflow-parts/verifier.js';
 import { workflowFunctions } from '../workflow-parts.js';
@@ -66,12 +67,11 @@ export function drRegionDrillFunctions(
   });
   const status = fn('instance-status', 'one look at an instance status');
   const report = fn('dr-drill-report', 'DR-region drill report (S3, metrics, SNS)', {
-    environment: {
-      REPORT_BUCKET: props.reportBucket.bucketName,
-      ALERT_TOPIC_ARN: props.alertTopic.topicArn,
-      RTO_TARGET_SECONDS: String(config.targets.rtoMinutes * 60),
-      RPO_TARGET_SECONDS: String(config.targets.rpoMinutes * 60),
-    },
+    environment: reportEnvironment({
+      ...props,
+      rtoTarget: Duration.minutes(config.targets.rtoMinutes),
+      rpoTarget: Duration.minutes(config.targets.rpoMinutes),
+    }),
   });
   const deleters = scratchDeleters(scope, fn, {
     drill: 'DR-region drill',

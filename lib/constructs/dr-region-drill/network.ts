@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { POSTGRES_PORT, POSTGRES_VERSION } from '../auth-database.js';
+import { closedSecurityGroup } from '../workflow-parts/network.js';
 import type { DrRegionDrillProps } from './props.js';
 
 export interface ScratchPlacement {
@@ -14,11 +15,12 @@ export interface ScratchPlacement {
 
 /** Where scratch instances go in the DR region: the DR VPC's isolated subnets, behind the verifier-only group. */
 export function scratchPlacement(scope: Construct, props: DrRegionDrillProps): ScratchPlacement {
-  const securityGroup = new ec2.SecurityGroup(scope, 'ScratchSecurityGroup', {
-    vpc: props.vpc,
-    description: 'authdb DR-region drill scratch instances: PostgreSQL from the verifier only',
-    allowAllOutbound: false,
-  });
+  const securityGroup = closedSecurityGroup(
+    scope,
+    'ScratchSecurityGroup',
+    props.vpc,
+    'authdb DR-region drill scratch instances: PostgreSQL from the verifier only',
+  );
   securityGroup.connections.allowFrom(
     props.lambdaSecurityGroup,
     ec2.Port.tcp(POSTGRES_PORT),
