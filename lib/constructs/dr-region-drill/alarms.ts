@@ -5,6 +5,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DR_REGION_DRILL_METRICS as M } from '../../dr-region-drill-metrics.js';
 import { unsuccessfulExecutions } from '../drill-alarms.js';
+import { occurrenceAlarm } from '../workflow-parts/alarms.js';
 import type { DrRegionDrillProps } from './props.js';
 
 export interface DrRegionDrillAlarms {
@@ -20,14 +21,11 @@ export function drRegionDrillAlarms(
 ): DrRegionDrillAlarms {
   const env = props.config.name;
   const maxAgeDays = props.config.readiness.drDrillMaxAgeDays;
-  const failed = new cloudwatch.Alarm(scope, 'DrillFailedAlarm', {
+  const failed = occurrenceAlarm(scope, 'DrillFailedAlarm', {
     alarmName: `authdb-dr-${env}-dr-region-drill-ExecutionFailed`,
     alarmDescription: `authdb-dr ${env}: a DR-region drill failed, timed out or was aborted; see its report and execution`,
     metric: unsuccessfulExecutions(stateMachine, 'DR-region drill executions failed, timed out or aborted'),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    topic: props.alertTopic,
   });
   const noRecentSuccess = new cloudwatch.Alarm(scope, 'NoRecentSuccessAlarm', {
     alarmName: `authdb-dr-${env}-dr-region-drill-NoRecentSuccess`,
@@ -47,6 +45,6 @@ export function drRegionDrillAlarms(
     // The age is published every few hours: a day without it means the monitor itself is broken.
     treatMissingData: cloudwatch.TreatMissingData.BREACHING,
   });
-  for (const alarm of [failed, noRecentSuccess]) alarm.addAlarmAction(new actions.SnsAction(props.alertTopic));
+  noRecentSuccess.addAlarmAction(new actions.SnsAction(props.alertTopic));
   return { failed, noRecentSuccess };
 }

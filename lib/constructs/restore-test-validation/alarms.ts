@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { occurrenceAlarm } from '../workflow-parts/alarms.js';
 import type { RestoreTestValidationProps } from './props.js';
 
 /**
@@ -32,18 +32,12 @@ export function validationAlarms(
     statistic: 'Sum',
     period: Duration.minutes(5),
   });
-  const alarm = (id: string, description: string, metric: cloudwatch.IMetric) => {
-    const a = new cloudwatch.Alarm(scope, id, {
+  const alarm = (id: string, description: string, metric: cloudwatch.IMetric) =>
+    occurrenceAlarm(scope, id, {
       alarmDescription: `authdb-dr ${props.environment}: ${description}`,
       metric,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: props.alertTopic,
     });
-    a.addAlarmAction(new actions.SnsAction(props.alertTopic));
-    return a;
-  };
   return [
     alarm('UnvalidatedAlarm', 'a restore test validation ended without a result', unvalidated),
     alarm('NotStartedAlarm', 'a completed restore test did not start its validation', notStarted),
