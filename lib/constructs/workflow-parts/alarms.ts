@@ -18,7 +18,8 @@ export interface OccurrenceAlarmProps {
  */
 export function occurrenceAlarm(scope: Construct, id: string, props: OccurrenceAlarmProps): cloudwatch.Alarm {
   const alarm = new cloudwatch.Alarm(scope, id, {
-    alarmName: props.alarmName,
+    // Only when given: an explicit undefined would still show in CDK's construct metadata.
+    ...(props.alarmName ? { alarmName: props.alarmName } : {}),
     alarmDescription: props.alarmDescription,
     metric: props.metric,
     threshold: 1,

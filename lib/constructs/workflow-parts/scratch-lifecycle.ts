@@ -73,7 +73,7 @@ export function drillSchedule(scope: Construct, props: DrillScheduleProps): sche
   return new scheduler.Schedule(scope, 'Schedule', {
     description: `authdb-dr ${props.environment}: ${props.what}`,
     schedule: scheduler.ScheduleExpression.expression(props.expression, TimeZone.of(props.timeZone)),
-    enabled: props.enabled,
+    ...(props.enabled === undefined ? {} : { enabled: props.enabled }),
     target: new schedulerTargets.StepFunctionsStartExecution(props.stateMachine, {
       input: scheduler.ScheduleTargetInput.fromObject({}),
       retryAttempts: 0,
