@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { accessLogsBucket, logAccess } from './access-logs.js';
 import { EncryptionKey, type KeyAdministration } from './encryption-key.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 
@@ -43,31 +44,13 @@ export class LogicalBackupBucket extends Construct {
       administration: props.keyAdministration,
     }).key;
 
-    // S3 delivers server access logs only to a bucket with S3-managed encryption.
-    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    this.accessLogs = accessLogsBucket(this, {
       lifecycleRules: [{ expiration: Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      whyNoLogsOfLogs:
+        "This bucket holds the dump bucket's server access logs; logging it into itself would loop and a third " +
+        'bucket would only move the question.',
+      whyNoReplication: 'Access logs are kept in their region; the dumps they describe are replicated.',
     });
-    const logsOfLogs =
-      "This bucket holds the dump bucket's server access logs; logging it into itself would loop and a third bucket " +
-      'would only move the question.';
-    const sseS3 =
-      'S3 server access log delivery supports only SSE-S3 on the target bucket; the logs hold no dump data.';
-    const noReplication = 'Access logs are kept in their region; the dumps they describe are replicated.';
-    Validations.of(this.accessLogs.node.defaultChild!).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-S1', reason: logsOfLogs },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled', reason: logsOfLogs },
-      { id: 'HIPAA.Security::HIPAA.Security-S3BucketLoggingEnabled', reason: logsOfLogs },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
-      { id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS', reason: sseS3 },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: noReplication },
-      { id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled', reason: noReplication },
-    );
 
     const retention =
       props.lockMode === 'COMPLIANCE'
@@ -109,24 +92,7 @@ export class LogicalBackupBucket extends Construct {
           }
         : {}),
     });
-    // Server access logs through a bucket policy for the logging service (no ACLs: object ownership is enforced);
-    // set on the L1 because the L2 uses ACLs unless a feature flag this project does not set is on.
-    (this.bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
-      destinationBucketName: this.accessLogs.bucketName,
-      logFilePrefix: 'dumps/',
-    };
-    this.accessLogs.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'S3ServerAccessLogs',
-        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-        actions: ['s3:PutObject'],
-        resources: [this.accessLogs.arnForObjects('dumps/*')],
-        conditions: {
-          ArnLike: { 'aws:SourceArn': this.bucket.bucketArn },
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-        },
-      }),
-    );
+    logAccess(this.bucket, this.accessLogs, 'dumps/', 'S3ServerAccessLogs');
     const replicationRole = this.bucket.node.tryFindChild('ReplicationRole');
     if (replicationRole instanceof iam.Role) {
       const policy = replicationRole.node.findChild('DefaultPolicy');

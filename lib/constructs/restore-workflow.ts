@@ -1,6 +1,5 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -10,6 +9,7 @@ import { restoreStateMachine } from './restore-workflow/definition.js';
 import { type RestoreFunctions, restoreFunctions } from './restore-workflow/functions.js';
 import { grantRestorePermissions } from './restore-workflow/permissions.js';
 import type { RestoreWorkflowProps } from './restore-workflow/props.js';
+import { occurrenceAlarm } from './workflow-parts/alarms.js';
 
 export type { RestoreWorkflowProps } from './restore-workflow/props.js';
 
@@ -59,19 +59,13 @@ export class RestoreWorkflow extends Construct {
     this.stateMachine = restoreStateMachine(this, props, this.functions, stateMachineName);
     this.rollBackStateMachine = rollBackMachine(this, props, this.functions.cutover, this.stateMachine);
 
-    const alarm = (id: keyof RestoreWorkflow['alarms'], sm: sfn.IStateMachine, description: string) => {
-      const a = new cloudwatch.Alarm(this, id, {
+    const alarm = (id: keyof RestoreWorkflow['alarms'], sm: sfn.IStateMachine, description: string) =>
+      occurrenceAlarm(this, id, {
         alarmName: `authdb-dr-${props.environment}-restore-${id}`,
         alarmDescription: `authdb-dr ${props.environment}: ${description}`,
         metric: unsuccessfulExecutions(sm, description),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        topic: props.alertTopic,
       });
-      a.addAlarmAction(new cloudwatchActions.SnsAction(props.alertTopic));
-      return a;
-    };
     this.alarms = {
       RestoreUnsuccessful: alarm(
         'RestoreUnsuccessful',

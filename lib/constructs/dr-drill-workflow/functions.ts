@@ -1,0 +1,52 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import type { LambdaFunction } from '../lambda-function.js';
+import { reportEnvironment } from '../workflow-parts/report.js';
+import { type ScratchDeleters, scratchDeleters } from '../workflow-parts/scratch-lifecycle.js';
+import { verifierFunctionSettings } from '../workflow-parts/verifier.js';
+import { workflowFunctions } from '../workflow-parts.js';
+import type { DrillNetwork } from './network.js';
+import type { DrDrillWorkflowProps } from './props.js';
+
+export type DrillFunctions = Record<'preflight' | 'verifier' | 'restore' | 'status' | 'report', LambdaFunction> &
+  Omit<ScratchDeleters, 'deadLetters'>;
+
+/**
+ * The drill's functions (construct ids from the folder names: DrillPreflight, DrillVerifier, …; part of the logical
+ * ids, never rename them) and the dead-letter queue of the deleters.
+ */
+export function drillFunctions(
+  scope: Construct,
+  props: DrDrillWorkflowProps,
+  network: DrillNetwork,
+): { functions: DrillFunctions; deleters: ScratchDeleters } {
+  const db = props.database;
+  const fn = workflowFunctions(scope, props);
+  const preflight = fn('drill-preflight', 'drill preflight (source, concurrency, RPO lag)', {
+    environment: { SOURCE_INSTANCE_ID: db.instanceIdentifier },
+  });
+  const verifier = fn('drill-verifier', 'drill verifier (row counts, read-only, TLS, IAM auth)', {
+    vpc: props.vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    securityGroups: [network.verifierSecurityGroup],
+    ...verifierFunctionSettings({ ...props, verifierUser: props.verifierRole }),
+  });
+  const restore = fn('drill-restore', 'drill restore into a scratch instance', {
+    environment: {
+      DRILL_INSTANCE_CLASS: props.instanceClass,
+      DRILL_SUBNET_GROUP: network.subnetGroupName,
+      DRILL_SECURITY_GROUP_ID: network.scratchSecurityGroup.securityGroupId,
+      PARAMETER_GROUP: db.parameterGroupName,
+    },
+  });
+  const status = fn('instance-status', 'one look at an instance status');
+  const report = fn('drill-report', 'drill report (S3, metrics, SNS)', { environment: reportEnvironment(props) });
+  const deleters = scratchDeleters(scope, fn, {
+    drill: 'drill',
+    key: props.key,
+    deadLettersId: 'CleanupDeadLetters',
+    sweeperMaxAgeHours: props.sweeperMaxAge.toHours(),
+  });
+  const { cleanup, sweeper } = deleters;
+  return { functions: { preflight, verifier, restore, status, report, cleanup, sweeper }, deleters };
+}

@@ -1,0 +1,89 @@
+import { Duration } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { LambdaFunction } from '../lambda-function.js';
+import { reportEnvironment } from '../workflow-parts/report.js';
+import { type ScratchDeleters, scratchDeleters } from '../workflow-parts/scratch-lifecycle.js';
+import { verifierFunctionSettings } from '../workflow-parts/verifier.js';
+import { workflowFunctions } from '../workflow-parts.js';
+import type { ScratchPlacement } from './network.js';
+import type { DrRegionDrillProps } from './props.js';
+
+/** A connection to the primary from the DR VPC that takes longer than this counts as "primary unreachable". */
+const PRIMARY_CONNECT_TIMEOUT = Duration.seconds(10);
+
+export type DrRegionDrillFunctions = Record<
+  'preflight' | 'verifier' | 'restore' | 'status' | 'report' | 'age',
+  LambdaFunction
+> &
+  Omit<ScratchDeleters, 'deadLetters'>;
+
+/**
+ * The DR-region drill's functions (construct ids from the folder names: DrDrillPreflight, …; part of the logical
+ * ids, never rename them) and the dead-letter queue of the ones EventBridge invokes.
+ */
+export function drRegionDrillFunctions(
+  scope: Construct,
+  props: DrRegionDrillProps,
+  placement: ScratchPlacement,
+  stateMachineArn: string,
+): { functions: DrRegionDrillFunctions; deleters: ScratchDeleters } {
+  const { config } = props;
+  const drill = config.drill;
+  const fn = workflowFunctions(scope, {
+    environment: config.name,
+    key: props.key,
+    logRetention: config.logRetentionDays,
+  });
+  const preflight = fn('dr-drill-preflight', 'DR-region drill preflight (replicated backups, primary reachable?)', {
+    environment: {
+      PRIMARY_REGION: config.primaryRegion,
+      PRIMARY_INSTANCE_ID: props.primaryInstanceId,
+      PRIMARY_CHECK_TIMEOUT_MS: String(config.drRegionDrill.primaryCheckTimeoutSeconds * 1000),
+    },
+  });
+  const verifier = fn('dr-drill-verifier', 'DR-region drill verifier (row counts, read-only, TLS, IAM auth)', {
+    vpc: props.vpc,
+    vpcSubnets: props.subnets,
+    securityGroups: [props.lambdaSecurityGroup],
+    ...verifierFunctionSettings(
+      {
+        databaseName: config.database.databaseName,
+        verifierUser: drill.verifierRole,
+        tables: drill.tables,
+        settle: Duration.minutes(drill.settleMinutes),
+        concurrency: drill.concurrency,
+        statementTimeout: Duration.seconds(drill.statementTimeoutSeconds),
+      },
+      { CONNECT_TIMEOUT_MS: String(PRIMARY_CONNECT_TIMEOUT.toMilliseconds()) },
+    ),
+  });
+  const restore = fn('dr-drill-restore', 'DR-region drill restore from the replicated backups', {
+    environment: {
+      DRILL_INSTANCE_CLASS: drill.instanceClass,
+      DRILL_SUBNET_GROUP: placement.subnetGroupName,
+      DRILL_SECURITY_GROUP_ID: placement.securityGroup.securityGroupId,
+      PARAMETER_GROUP: placement.parameterGroupName,
+    },
+  });
+  const status = fn('instance-status', 'one look at an instance status');
+  const report = fn('dr-drill-report', 'DR-region drill report (S3, metrics, SNS)', {
+    environment: reportEnvironment({
+      ...props,
+      rtoTarget: Duration.minutes(config.targets.rtoMinutes),
+      rpoTarget: Duration.minutes(config.targets.rpoMinutes),
+    }),
+  });
+  const deleters = scratchDeleters(scope, fn, {
+    drill: 'DR-region drill',
+    key: props.key,
+    deadLettersId: 'DeadLetters',
+    sweeperMaxAgeHours: drill.sweeperMaxAgeHours,
+  });
+  const age = fn('dr-drill-age', 'age of the last successful DR-region drill (metric)', {
+    invokedBy: 'eventbridge',
+    deadLetterQueue: deleters.deadLetters,
+    environment: { STATE_MACHINE_ARN: stateMachineArn },
+  });
+  const { cleanup, sweeper } = deleters;
+  return { functions: { preflight, verifier, restore, status, report, cleanup, sweeper, age }, deleters };
+}
