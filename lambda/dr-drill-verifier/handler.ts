@@ -1,8 +1,8 @@
+import { verifiedTablesSchema } from '../../contract/config-values.js';
 import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
 import type { Endpoint } from '../shared/drill.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
-import type { TableSpec } from '../shared/row-counts.js';
 import { regionOfEndpoint } from './region.js';
 import { drVerifier } from './verifier.js';
 
@@ -14,7 +14,7 @@ const statementTimeoutMs = requireIntEnv('STATEMENT_TIMEOUT_MS');
 const connectTimeoutMs = requireIntEnv('CONNECT_TIMEOUT_MS');
 const caBundlePath = process.env.CA_BUNDLE_PATH || RDS_CA_BUNDLE_PATH;
 const config = {
-  tables: JSON.parse(requireEnv('TABLES')) as TableSpec[],
+  tables: requireJsonEnv('TABLES', verifiedTablesSchema),
   settleSeconds: requireIntEnv('SETTLE_SECONDS'),
   concurrency: requireIntEnv('CONCURRENCY'),
 };

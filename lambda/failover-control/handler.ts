@@ -1,6 +1,8 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { z } from 'zod';
+import { instanceClassSchema } from '../../contract/config-values.js';
+import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { type ControlConfig, control } from './control.js';
 
@@ -13,7 +15,7 @@ const config: ControlConfig = {
   parameterGroup: requireEnv('PARAMETER_GROUP'),
   securityGroupId: requireEnv('SECURITY_GROUP_ID'),
   drVaultName: requireEnv('DR_VAULT_NAME'),
-  instanceClasses: JSON.parse(requireEnv('INSTANCE_CLASSES')) as string[],
+  instanceClasses: requireJsonEnv('INSTANCE_CLASSES', z.array(instanceClassSchema).min(1)),
   backupRetentionDays: requireIntEnv('BACKUP_RETENTION_DAYS'),
   promoteTimeoutSeconds: requireIntEnv('PROMOTE_TIMEOUT_SECONDS'),
   restoreTimeoutSeconds: requireIntEnv('RESTORE_TIMEOUT_SECONDS'),

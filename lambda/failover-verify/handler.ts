@@ -1,7 +1,7 @@
+import { verifiedTablesSchema } from '../../contract/config-values.js';
 import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
-import type { TableSpec } from '../shared/row-counts.js';
 import { verifyWriter } from './verify.js';
 
 const logger = createLogger('failover-verify');
@@ -11,7 +11,7 @@ const region = requireEnv('AWS_REGION');
 const statementTimeoutMs = requireIntEnv('STATEMENT_TIMEOUT_MS');
 const caBundlePath = process.env.CA_BUNDLE_PATH || RDS_CA_BUNDLE_PATH;
 const config = {
-  tables: JSON.parse(requireEnv('TABLES')) as TableSpec[],
+  tables: requireJsonEnv('TABLES', verifiedTablesSchema),
   concurrency: requireIntEnv('CONCURRENCY'),
   maxDataAgeSeconds: requireIntEnv('MAX_DATA_AGE_SECONDS'),
 };

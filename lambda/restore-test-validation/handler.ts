@@ -1,12 +1,12 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
+import { verifiedTablesSchema } from '../../contract/config-values.js';
 import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
 import type { Endpoint } from '../shared/drill.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
 import { parseInput } from '../shared/errors.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
-import type { TableSpec } from '../shared/row-counts.js';
 import { describeRestoreTest, recordRestoreTest, type ValidationConfig, validateRestoreTest } from './validation.js';
 
 const logger = createLogger('restore-test-validation');
@@ -19,7 +19,7 @@ const config: ValidationConfig = {
   environment: requireEnv('ENVIRONMENT'),
   restoreTestingPlanArn: requireEnv('RESTORE_TESTING_PLAN_ARN'),
   source: { host: requireEnv('SOURCE_HOST'), port: requireIntEnv('SOURCE_PORT') },
-  tables: JSON.parse(requireEnv('TABLES')) as TableSpec[],
+  tables: requireJsonEnv('TABLES', verifiedTablesSchema),
   settleSeconds: requireIntEnv('SETTLE_SECONDS'),
   concurrency: requireIntEnv('CONCURRENCY'),
   maxDataAgeSeconds: requireIntEnv('MAX_DATA_AGE_SECONDS'),

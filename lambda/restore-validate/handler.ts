@@ -1,5 +1,7 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { requireEnv } from '../shared/env.js';
+import { z } from 'zod';
+import { instanceClassSchema } from '../../contract/config-values.js';
+import { requireEnv, requireJsonEnv, requireNumberEnv } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { validateRestore } from './validate.js';
 
@@ -7,8 +9,8 @@ const logger = createLogger('restore-validate');
 const config = {
   environment: requireEnv('ENVIRONMENT'),
   sourceInstanceId: requireEnv('SOURCE_INSTANCE_ID'),
-  allowedInstanceClasses: JSON.parse(requireEnv('ALLOWED_INSTANCE_CLASSES')) as string[],
-  dataLossAcknowledgementAfterHours: Number(requireEnv('DATA_LOSS_ACK_AFTER_HOURS')),
+  allowedInstanceClasses: requireJsonEnv('ALLOWED_INSTANCE_CLASSES', z.array(instanceClassSchema).min(1)),
+  dataLossAcknowledgementAfterHours: requireNumberEnv('DATA_LOSS_ACK_AFTER_HOURS'),
   approvalRequired: requireEnv('APPROVAL_REQUIRED') === 'true',
   identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
 };

@@ -19,6 +19,16 @@ export function requireIntEnv(name: string, env: NodeJS.ProcessEnv = process.env
   return value;
 }
 
+/** A number (hours, seconds…, fractions allowed): a bad value fails the cold start instead of becoming NaN. */
+export function requireNumberEnv(name: string, min = 0, env: NodeJS.ProcessEnv = process.env): number {
+  const text = requireEnv(name, env);
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min) {
+    throw new Error(`Environment variable ${name} must be a number >= ${min}, got "${cut(text)}"`);
+  }
+  return value;
+}
+
 /**
  * A JSON environment variable parsed with `schema`: a bad value fails the cold start naming the variable and what is
  * wrong, instead of surfacing later as an undefined field in the middle of a drill.

@@ -337,4 +337,17 @@ describe('restore-test-validation handler', () => {
       'Environment variable SOURCE_PORT must be a whole number, got "postgres"',
     );
   });
+
+  it.each([
+    ['users', 'Environment variable TABLES must be JSON, got users'],
+    [
+      '[{"name":"Users; drop","tolerance":0}]',
+      'Invalid environment variable TABLES: 0.name = "Users; drop"; allowed: a lowercase SQL name',
+    ],
+    ['[]', 'Invalid environment variable TABLES'],
+  ])('fails at load naming a malformed TABLES (%s)', async (value, message) => {
+    stubEnv();
+    vi.stubEnv('TABLES', value);
+    await expect(import('../../lambda/restore-test-validation/handler.js')).rejects.toThrow(message);
+  });
 });

@@ -292,4 +292,25 @@ describe('restore-validate handler', () => {
       'Missing environment variable SOURCE_INSTANCE_ID',
     );
   });
+
+  it.each([
+    ['ALLOWED_INSTANCE_CLASSES', 'db.t4g.medium', 'Environment variable ALLOWED_INSTANCE_CLASSES must be JSON'],
+    ['ALLOWED_INSTANCE_CLASSES', '["t4g.medium"]', 'Invalid environment variable ALLOWED_INSTANCE_CLASSES'],
+    ['ALLOWED_INSTANCE_CLASSES', '[]', 'Invalid environment variable ALLOWED_INSTANCE_CLASSES'],
+    // NaN would make every cutover ask for a data-loss acknowledgement, silently.
+    [
+      'DATA_LOSS_ACK_AFTER_HOURS',
+      'abc',
+      'Environment variable DATA_LOSS_ACK_AFTER_HOURS must be a number >= 0, got "abc"',
+    ],
+    [
+      'DATA_LOSS_ACK_AFTER_HOURS',
+      '-1',
+      'Environment variable DATA_LOSS_ACK_AFTER_HOURS must be a number >= 0, got "-1"',
+    ],
+  ])('fails at load naming %s when it is %j', async (name, value, message) => {
+    stubEnv();
+    vi.stubEnv(name, value);
+    await expect(import('../../lambda/restore-validate/handler.js')).rejects.toThrow(message);
+  });
 });
