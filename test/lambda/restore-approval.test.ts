@@ -189,6 +189,7 @@ describe('restore-approval handler', () => {
     vi.stubEnv('ENVIRONMENT', 'prod');
     vi.stubEnv('ALERT_TOPIC_ARN', config.topicArn);
     vi.stubEnv('APPROVAL_TIMEOUT_MINUTES', '30');
+    vi.stubEnv('STATE_MACHINE_ARN', RESTORE_MACHINE);
     vi.stubEnv('STS_HOST', stsHost(REGION));
     vi.stubEnv('ACCOUNT', ACCOUNT);
   }

@@ -81,7 +81,9 @@ function finished(extra: Partial<RestoreState> = {}, plan = restorePlan()): Rest
       instanceId: TARGET,
       status: 'available',
       available: true,
+      settled: true,
       failed: false,
+      timedOut: false,
       checkedAt: '2026-11-26T06:00:00.000Z',
     },
     settings: {

@@ -131,7 +131,14 @@ describe('rewind report', () => {
         { cutover: true, preRestoreInstanceId: ASIDE },
       ),
     );
-    expect(result.cutover).toEqual({ requested: true, productionRenamedTo: ASIDE, completed: true, rolledBack: null });
+    expect(result.cutover).toEqual({
+      requested: true,
+      productionRenamedTo: ASIDE,
+      completed: true,
+      rolledBack: null,
+      // No two-person rule in this plan: the report says so rather than leaving it out.
+      approval: { required: false, outcome: 'not-required' },
+    });
     expect(report.rto).toMatchObject({ verifySeconds: 60, cutoverSeconds: 120 });
     expect(result.next).toContain(`${PROD} is now the promoted replica (data as of ${R}, before ${T}), same endpoint.`);
     expect(result.next).toContain(`The previous production instance is ${ASIDE}`);
