@@ -1,15 +1,13 @@
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { stsHost } from '../../contract/identity-proof.js';
 import type { DelayedReplica } from './delayed-replica.js';
 import type { LambdaFunction } from './lambda-function.js';
-import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
+import { acknowledgeWildcard } from './nag.js';
 import { approvalStates } from './restore-workflow/approval.js';
-import { planRollBack, renameTask } from './restore-workflow/cutover.js';
+import { planRollBack, renameTask, rollBackOnAbnormalEnd } from './restore-workflow/cutover.js';
 import { invoke, recordError } from './workflow-parts.js';
 
 /** How long one rename may take before the handover gives up and rolls back (as the restore's cutover). */
@@ -113,21 +111,11 @@ export class RewindCutover extends Construct {
     }
 
     // A Catch cannot see an aborted or timed-out rewind: the restore's roll-back machine runs for those too.
-    const eventsRole = new iam.Role(this, 'EventsRole', {
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: `authdb-dr ${props.environment}: starts the cutover roll-back of an aborted rewind`,
-    });
-    acknowledgeInlinePolicy(eventsRole);
-    new events.Rule(this, 'RollBackAfterAbnormalEnd', {
-      description: `authdb-dr ${props.environment}: roll back the cutover of a rewind that was aborted or timed out`,
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [this.rewindStateMachineArn] },
-      },
-      targets: [new eventsTargets.SfnStateMachine(props.rollBackStateMachine, { retryAttempts: 8, role: eventsRole })],
+    rollBackOnAbnormalEnd(this, this, {
+      environment: props.environment,
+      workflow: 'rewind',
+      watched: this.rewindStateMachineArn,
+      rollBack: props.rollBackStateMachine,
     });
   }
 

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { stateMachineName } from '../../../contract/names.js';
 import type { LambdaFunction } from '../lambda-function.js';
 import { acknowledgeInlinePolicy } from '../nag.js';
 import { invoke as invokeLambda, workflowStateMachine } from '../workflow-parts.js';
@@ -151,27 +152,44 @@ export function rollBackMachine(
   rollBack.next(new sfn.Succeed(scope, 'ProductionNameHeld'));
   const machine = workflowStateMachine(scope, {
     ...props,
-    name: `authdb-dr-${props.environment}-restore-rollback`,
+    name: stateMachineName(props.environment, 'restore-rollback'),
     comment: `authdb-dr ${props.environment}: roll back the cutover of an aborted or timed-out restore`,
     start: rollBack,
     timeout: Duration.hours(1),
     invokes: [cutover],
   });
-  const eventsRole = new iam.Role(scope, 'EventsRole', {
+  rollBackOnAbnormalEnd(scope, workflow, {
+    environment: props.environment,
+    workflow: 'restore',
+    watched: restoreMachine.stateMachineArn,
+    rollBack: machine,
+  });
+  return machine;
+}
+
+/**
+ * A Catch cannot see an execution that was aborted or timed out: EventBridge starts the roll-back machine for those.
+ * The role and the rule take separate scopes so that the restore's and the rewind's keep their construct paths.
+ */
+export function rollBackOnAbnormalEnd(
+  roleScope: Construct,
+  ruleScope: Construct,
+  o: { environment: string; workflow: 'restore' | 'rewind'; watched: string; rollBack: sfn.IStateMachine },
+): void {
+  const eventsRole = new iam.Role(roleScope, 'EventsRole', {
     assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(workflow).account } },
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(roleScope).account } },
     }),
-    description: `authdb-dr ${props.environment}: starts the cutover roll-back of an aborted restore`,
+    description: `authdb-dr ${o.environment}: starts the cutover roll-back of an aborted ${o.workflow}`,
   });
   acknowledgeInlinePolicy(eventsRole);
-  new events.Rule(workflow, 'RollBackAfterAbnormalEnd', {
-    description: `authdb-dr ${props.environment}: roll back the cutover of a restore that was aborted or timed out`,
+  new events.Rule(ruleScope, 'RollBackAfterAbnormalEnd', {
+    description: `authdb-dr ${o.environment}: roll back the cutover of a ${o.workflow} that was aborted or timed out`,
     eventPattern: {
       source: ['aws.states'],
       detailType: ['Step Functions Execution Status Change'],
-      detail: { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [restoreMachine.stateMachineArn] },
+      detail: { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [o.watched] },
     },
-    targets: [new eventsTargets.SfnStateMachine(machine, { retryAttempts: 8, role: eventsRole })],
+    targets: [new eventsTargets.SfnStateMachine(o.rollBack, { retryAttempts: 8, role: eventsRole })],
   });
-  return machine;
 }
