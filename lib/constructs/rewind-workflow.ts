@@ -1,13 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { stateMachineName } from '../../contract/names.js';
+import { resourceName, stateMachineName } from '../../contract/names.js';
+import { unsuccessfulExecutions } from './drill-alarms.js';
 import { REWIND_RENAME_WAIT, RewindCutover } from './rewind-cutover.js';
 import { rewindDefinition } from './rewind-workflow/definition.js';
 import { type RewindFunctions, rewindFunctions } from './rewind-workflow/functions.js';
 import { grantRewindPermissions } from './rewind-workflow/permissions.js';
 import type { RewindWorkflowProps } from './rewind-workflow/props.js';
+import { occurrenceAlarm } from './workflow-parts/alarms.js';
 import { workflowStateMachine } from './workflow-parts.js';
 
 export type { RewindWorkflowProps } from './rewind-workflow/props.js';
@@ -23,6 +26,8 @@ export class RewindWorkflow extends Construct {
   readonly functions: RewindFunctions;
   readonly replaySecurityGroup: ec2.SecurityGroup;
   readonly handover: RewindCutover;
+  /** Any failed, timed-out or aborted rewind: the report e-mail alone could be the thing that failed. */
+  readonly unsuccessfulAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: RewindWorkflowProps) {
     super(scope, id);
@@ -63,6 +68,14 @@ export class RewindWorkflow extends Construct {
         .plus(props.poll)
         .plus(props.cutover.approval?.timeout ?? Duration.seconds(0)),
       invokes,
+    });
+    const description =
+      'a rewind execution failed, timed out or was aborted; check which instance holds the production name';
+    this.unsuccessfulAlarm = occurrenceAlarm(this, 'RewindUnsuccessful', {
+      alarmName: resourceName(props.environment, 'rewind', 'RewindUnsuccessful'),
+      alarmDescription: `authdb-dr ${props.environment}: ${description}`,
+      metric: unsuccessfulExecutions(this.stateMachine, description),
+      topic: props.alertTopic,
     });
   }
 }

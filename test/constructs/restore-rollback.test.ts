@@ -48,3 +48,30 @@ describe.each(['dev', 'prod'])('restore roll-back and alarms (%s)', (env) => {
     for (const m of stats) expect(JSON.stringify(m.Dimensions)).toContain(machineId(machine));
   });
 });
+
+// Issue 8/11: a rewind hands over to the same cutover, so an unseen end of it is as dangerous as a restore's.
+describe('rewind alarm (prod, where the delayed replica is)', () => {
+  it('alarms on every failed, timed-out or aborted rewind execution, to the alert topic', () => {
+    const template = templateOf('prod', 'recovery');
+    const [rewindMachine] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).filter((id) =>
+      id.startsWith('RewindStateMachine'),
+    );
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (a) => a.Properties.AlarmName === 'authdb-dr-prod-rewind-RewindUnsuccessful',
+    );
+    expect(alarms).toHaveLength(1);
+    const props = alarms[0]!.Properties;
+    expect(props.Threshold).toBe(1);
+    expect(props.TreatMissingData).toBe('notBreaching');
+    expect(JSON.stringify(props.AlarmActions)).toMatch(/AlertTopic|Alerts/i);
+    const stats = (props.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }[])
+      .filter((m) => m.MetricStat)
+      .map((m) => m.MetricStat!.Metric);
+    expect(stats.map((m) => m.MetricName).sort()).toEqual([
+      'ExecutionsAborted',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]);
+    for (const m of stats) expect(JSON.stringify(m.Dimensions)).toContain(rewindMachine);
+  });
+});
