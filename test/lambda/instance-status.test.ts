@@ -1,7 +1,10 @@
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../lambda/instance-status/handler.js';
 import { instanceStatus } from '../../lambda/instance-status/instance-status.js';
 import { TERMINAL_FAILURE_STATES } from '../../lambda/shared/rds-instances.js';
 import {
+  error,
   givenInstances,
   NOW,
   now,
@@ -131,5 +134,51 @@ describe('instanceStatus', () => {
       message: expect.stringMatching(/^Invalid instance status event: since = "2026-11-25 01:00"/),
     });
     expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a wait limit that is not a positive whole number, naming it, before asking RDS', async () => {
+    await expect(look({ maxWaitSeconds: 0 })).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining('maxWaitSeconds = 0'),
+    });
+    await expect(look({ instanceId: '' })).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining('instanceId'),
+    });
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('does not fail an instance being renamed that is not found under its new name yet', async () => {
+    givenInstances();
+    expect(await look({ missingIsPending: true })).toMatchObject({
+      status: 'not-found',
+      available: false,
+      failed: false,
+    });
+  });
+
+  it('is available but not settled while modifications are pending', async () => {
+    givenInstances(scratchInstance(SCRATCH, ourTags, { PendingModifiedValues: { DBInstanceClass: 'db.r6g.large' } }));
+    expect(await look()).toMatchObject({ available: true, settled: false });
+    givenInstances(scratchInstance(SCRATCH, ourTags, { PendingModifiedValues: {} }));
+    expect(await look()).toMatchObject({ available: true, settled: true });
+  });
+
+  it('passes on an RDS error other than not-found (no guess at the status)', async () => {
+    rdsMock.on(DescribeDBInstancesCommand).rejects(error('ThrottlingException', 'Rate exceeded'));
+    await expect(look()).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+});
+
+describe('instance-status handler', () => {
+  it('looks at the instance the event names', async () => {
+    givenInstances(scratchInstance(SCRATCH, ourTags));
+    await expect(
+      handler({ instanceId: SCRATCH, since: '2026-11-25T01:00:00.000Z', maxWaitSeconds: 60 }),
+    ).resolves.toMatchObject({ instanceId: SCRATCH, status: 'available' });
+  });
+
+  it('refuses a bad event', async () => {
+    await expect(handler({ instanceId: SCRATCH })).rejects.toMatchObject({ name: 'InvalidInput' });
   });
 });
