@@ -1,7 +1,7 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { instanceClassSchema } from '../../contract/config-values.js';
-import { requireEnv, requireJsonEnv, requireNumberEnv } from '../shared/env.js';
+import { requireBooleanEnv, requireEnv, requireJsonEnv, requireNumberEnv } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { validateRestore } from './validate.js';
 
@@ -11,7 +11,7 @@ const config = {
   sourceInstanceId: requireEnv('SOURCE_INSTANCE_ID'),
   allowedInstanceClasses: requireJsonEnv('ALLOWED_INSTANCE_CLASSES', z.array(instanceClassSchema).min(1)),
   dataLossAcknowledgementAfterHours: requireNumberEnv('DATA_LOSS_ACK_AFTER_HOURS'),
-  approvalRequired: requireEnv('APPROVAL_REQUIRED') === 'true',
+  approvalRequired: requireBooleanEnv('APPROVAL_REQUIRED'),
   identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };

@@ -1,5 +1,5 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { requireBooleanEnv, requireEnv, requireIntEnv } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { control } from './control.js';
 
@@ -13,7 +13,7 @@ const config = {
   replayTimeoutSeconds: requireIntEnv('REPLAY_TIMEOUT_SECONDS'),
   promoteTimeoutSeconds: requireIntEnv('PROMOTE_TIMEOUT_SECONDS'),
   productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
-  approvalRequired: requireEnv('APPROVAL_REQUIRED') === 'true',
+  approvalRequired: requireBooleanEnv('APPROVAL_REQUIRED'),
   identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };

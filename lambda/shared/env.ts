@@ -19,6 +19,15 @@ export function requireIntEnv(name: string, env: NodeJS.ProcessEnv = process.env
   return value;
 }
 
+/** `true` or `false` exactly: anything else (TRUE, 1, yes) fails rather than silently meaning false. */
+export function requireBooleanEnv(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const text = requireEnv(name, env);
+  if (text !== 'true' && text !== 'false') {
+    throw new Error(`Environment variable ${name} must be true or false, got "${cut(text)}"`);
+  }
+  return text === 'true';
+}
+
 /** A number (hours, seconds…, fractions allowed): a bad value fails the cold start instead of becoming NaN. */
 export function requireNumberEnv(name: string, min = 0, env: NodeJS.ProcessEnv = process.env): number {
   const text = requireEnv(name, env);
