@@ -1,6 +1,27 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { templateOf } from '../support/app.js';
+
+/** One alarm named `name`: any failed, timed-out or aborted execution of `machine` (a logical id), to the alert topic. */
+function expectUnsuccessfulAlarm(template: Template, name: string, machine: string): void {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+    (a) => a.Properties.AlarmName === name,
+  );
+  expect(alarms).toHaveLength(1);
+  const props = alarms[0]!.Properties;
+  expect(props.Threshold).toBe(1);
+  expect(props.TreatMissingData).toBe('notBreaching');
+  expect(JSON.stringify(props.AlarmActions)).toMatch(/AlertTopic|Alerts/i);
+  const stats = (props.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }[])
+    .filter((m) => m.MetricStat)
+    .map((m) => m.MetricStat!.Metric);
+  expect(stats.map((m) => m.MetricName).sort()).toEqual([
+    'ExecutionsAborted',
+    'ExecutionsFailed',
+    'ExecutionsTimedOut',
+  ]);
+  for (const m of stats) expect(JSON.stringify(m.Dimensions)).toContain(machine);
+}
 
 /** Issue 8, finding 1: nothing ends a restore unseen, and a Catch-less end (aborted, timed out) is rolled back. */
 describe.each(['dev', 'prod'])('restore roll-back and alarms (%s)', (env) => {
@@ -30,22 +51,7 @@ describe.each(['dev', 'prod'])('restore roll-back and alarms (%s)', (env) => {
     ['RestoreUnsuccessful', 'RestoreStateMachine'],
     ['RollBackUnsuccessful', 'RestoreRollBackStateMachine'],
   ])('alarms (%s) on every failed, timed-out or aborted execution, to the alert topic', (name, machine) => {
-    const alarms = Object.values(template().findResources('AWS::CloudWatch::Alarm')).filter(
-      (a) => a.Properties.AlarmName === `authdb-dr-${env}-restore-${name}`,
-    );
-    expect(alarms).toHaveLength(1);
-    const props = alarms[0]!.Properties;
-    expect(props.Threshold).toBe(1);
-    expect(JSON.stringify(props.AlarmActions)).toMatch(/AlertTopic|Alerts/i);
-    const stats = (props.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }[])
-      .filter((m) => m.MetricStat)
-      .map((m) => m.MetricStat!.Metric);
-    expect(stats.map((m) => m.MetricName).sort()).toEqual([
-      'ExecutionsAborted',
-      'ExecutionsFailed',
-      'ExecutionsTimedOut',
-    ]);
-    for (const m of stats) expect(JSON.stringify(m.Dimensions)).toContain(machineId(machine));
+    expectUnsuccessfulAlarm(template(), `authdb-dr-${env}-restore-${name}`, machineId(machine));
   });
 });
 
@@ -56,22 +62,6 @@ describe('rewind alarm (prod, where the delayed replica is)', () => {
     const [rewindMachine] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).filter((id) =>
       id.startsWith('RewindStateMachine'),
     );
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
-      (a) => a.Properties.AlarmName === 'authdb-dr-prod-rewind-RewindUnsuccessful',
-    );
-    expect(alarms).toHaveLength(1);
-    const props = alarms[0]!.Properties;
-    expect(props.Threshold).toBe(1);
-    expect(props.TreatMissingData).toBe('notBreaching');
-    expect(JSON.stringify(props.AlarmActions)).toMatch(/AlertTopic|Alerts/i);
-    const stats = (props.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }[])
-      .filter((m) => m.MetricStat)
-      .map((m) => m.MetricStat!.Metric);
-    expect(stats.map((m) => m.MetricName).sort()).toEqual([
-      'ExecutionsAborted',
-      'ExecutionsFailed',
-      'ExecutionsTimedOut',
-    ]);
-    for (const m of stats) expect(JSON.stringify(m.Dimensions)).toContain(rewindMachine);
+    expectUnsuccessfulAlarm(template, 'authdb-dr-prod-rewind-RewindUnsuccessful', rewindMachine!);
   });
 });
