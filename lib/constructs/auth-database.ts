@@ -6,6 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import {
+  admitPostgres,
   EXPORTED_LOGS,
   enhancedMonitoringRole,
   exportedLogGroups,
@@ -208,7 +209,7 @@ export class AuthDatabase extends Construct implements ec2.IConnectable {
    * bootstrap use it.
    */
   allowConnectionsFrom(peer: ec2.ISecurityGroup, description: string): void {
-    this.securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description, true);
+    admitPostgres(this, this.securityGroup, peer, description);
   }
 
   /** Lets `grantee` log in as `dbUser` with IAM database authentication. */

@@ -1,5 +1,5 @@
-import { type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { type Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -189,4 +189,30 @@ export function acknowledgeReplicaFindings(instance: Construct, reasons: Replica
     'HIPAA.Security::HIPAA.Security-RDSInstanceBackupEnabled',
     'AwsSolutions::AwsSolutions-RDS13',
   );
+}
+
+/**
+ * Admits PostgreSQL from `peer` into `securityGroup` (owned by `owner`); in the peer's stack when that is another one,
+ * so the database stack never depends on its clients. Not `connections.allowTo`: that names the rule differently, and
+ * a deployed rule whose logical id changes is created again before the old one is deleted, which EC2 refuses as a
+ * duplicate (or, where it is accepted, leaves no rule once the old one goes). test/stacks/stateful-ids pins these ids.
+ */
+export function admitPostgres(
+  owner: Construct,
+  securityGroup: ec2.ISecurityGroup,
+  peer: ec2.ISecurityGroup,
+  description: string,
+): void {
+  if (Stack.of(peer) === Stack.of(owner)) {
+    securityGroup.addIngressRule(peer, ec2.Port.tcp(POSTGRES_PORT), description);
+    return;
+  }
+  new ec2.CfnSecurityGroupIngress(peer, `To${Names.uniqueId(owner)}`, {
+    groupId: securityGroup.securityGroupId,
+    sourceSecurityGroupId: peer.securityGroupId,
+    ipProtocol: 'tcp',
+    fromPort: POSTGRES_PORT,
+    toPort: POSTGRES_PORT,
+    description,
+  });
 }

@@ -7,7 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { POSTGRES_PORT } from './auth-database.js';
+import { admitPostgres, POSTGRES_PORT } from './database-parts.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 import type { workflowFunctions } from './workflow-parts.js';
@@ -111,7 +111,8 @@ export interface DatabaseFunctionProps {
   /** Id and description of the function's own security group. */
   readonly securityGroup: { readonly id: string; readonly description: string };
   /** What the function talks PostgreSQL to, and nothing else. */
-  readonly databases: ec2.IConnectable;
+  /** The database(s) reached, and the construct their ingress rule is named after (its logical id is deployed). */
+  readonly database: { readonly owner: Construct; readonly securityGroup: ec2.ISecurityGroup };
   /** Description of both rules (who connects, to what). */
   readonly why: string;
   readonly environment: Record<string, string>;
@@ -134,7 +135,8 @@ export function databaseFunction(
     description: props.securityGroup.description,
     allowAllOutbound: false,
   });
-  securityGroup.connections.allowTo(props.databases, ec2.Port.tcp(POSTGRES_PORT), props.why);
+  securityGroup.addEgressRule(props.database.securityGroup, ec2.Port.tcp(POSTGRES_PORT), props.why);
+  admitPostgres(props.database.owner, props.database.securityGroup, securityGroup, props.why);
   const created = fn(entry, description, {
     vpc: props.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },

@@ -10,6 +10,8 @@ export const STATEFUL_TYPES = [
   'AWS::Backup::BackupVault',
   'AWS::S3::Bucket',
   'AWS::Logs::LogGroup',
+  // Not data, but a rule whose id changes is created again before the old one goes: EC2 refuses the duplicate.
+  'AWS::EC2::SecurityGroupIngress',
 ];
 
 /** `stack -> type -> sorted logical ids` of the stateful resources of one environment (log groups: retained ones). */

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { LambdaFunction } from '../lambda-function.js';
@@ -41,7 +42,8 @@ export function failoverFunctions(
         id: 'VerifierSecurityGroup',
         description: 'authdb failover verifier: PostgreSQL to the DR-region databases only',
       },
-      databases: props.databaseSecurityGroup,
+      // The DR standby stack owns the databases' security group (the rule's id is deployed: keep it).
+      database: { owner: Stack.of(props.databaseSecurityGroup), securityGroup: props.databaseSecurityGroup },
       why: 'failover verifier (read-only role) to the DR-region databases',
       environment: {
         DATABASE_NAME: props.databaseName,

@@ -45,7 +45,7 @@ export function rewindFunctions(
         id: 'ReplaySecurityGroup',
         description: 'authdb rewind: PostgreSQL to the delayed replica only',
       },
-      databases: replica.instance,
+      database: { owner: replica, securityGroup: replica.securityGroup },
       why: 'rewind (replay-control and verifier roles) to the delayed replica',
       environment: {
         REPLICA_HOST: replica.instance.dbInstanceEndpointAddress,
