@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -152,5 +152,23 @@ describe('LambdaFunction', () => {
     // The ES module build lets esbuild keep only what the package exports; the layer's copy loads on its own.
     const rds = require(client) as { DescribeDBInstancesCommand?: unknown };
     expect(typeof rds.DescribeDBInstancesCommand).toBe('function');
+  });
+
+  it('changes the asset when code the handler imports changes, and only then (hashed by the bundle)', () => {
+    const source = mkdtempSync(path.join(tmpdir(), 'authdb-entry-'));
+    mkdirSync(path.join(source, 'fn'));
+    mkdirSync(path.join(source, 'shared'));
+    writeFileSync(path.join(source, 'fn', 'handler.ts'), "export { handler } from '../shared/impl';\n");
+    const codeKey = (impl: string) => {
+      writeFileSync(path.join(source, 'shared', 'impl.ts'), `export const handler = async () => ${impl};\n`);
+      const { template } = build(new App({ outdir: mkdtempSync(path.join(tmpdir(), 'authdb-bundle-')) }), {
+        entry: path.join(source, 'fn'),
+      });
+      return JSON.stringify(Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Code);
+    };
+    const first = codeKey("'one'");
+    expect(codeKey("'one'")).toBe(first);
+    // The entry folder is unchanged: a hash of it would deploy the old code.
+    expect(codeKey("'two'")).not.toBe(first);
   });
 });
