@@ -1,14 +1,15 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { requireEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { requestDrillRestore } from './restore.js';
 
 const logger = createLogger('drill-restore');
+const env = functionEnvironment('drill-restore');
 const config = {
-  instanceClass: requireEnv('DRILL_INSTANCE_CLASS'),
-  subnetGroupName: requireEnv('DRILL_SUBNET_GROUP'),
-  securityGroupId: requireEnv('DRILL_SECURITY_GROUP_ID'),
-  parameterGroupName: requireEnv('PARAMETER_GROUP'),
+  instanceClass: env.DRILL_INSTANCE_CLASS,
+  subnetGroupName: env.DRILL_SUBNET_GROUP,
+  securityGroupId: env.DRILL_SECURITY_GROUP_ID,
+  parameterGroupName: env.PARAMETER_GROUP,
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 

@@ -1,20 +1,22 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { LAMBDA_RUNTIME } from '../../contract/env.js';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { reportFailover } from './report.js';
 
 const logger = createLogger('failover-report');
-const environment = requireEnv('ENVIRONMENT');
+const env = functionEnvironment('failover-report', LAMBDA_RUNTIME);
+const environment = env.ENVIRONMENT;
 const config = {
   environment,
-  region: requireEnv('AWS_REGION'),
-  bucket: requireEnv('REPORT_BUCKET'),
-  topicArn: requireEnv('ALERT_TOPIC_ARN'),
-  rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
-  rpoTargetSeconds: requireIntEnv('RPO_TARGET_SECONDS'),
-  databaseName: requireEnv('DATABASE_NAME'),
+  region: env.AWS_REGION,
+  bucket: env.REPORT_BUCKET,
+  topicArn: env.ALERT_TOPIC_ARN,
+  rtoTargetSeconds: env.RTO_TARGET_SECONDS,
+  rpoTargetSeconds: env.RPO_TARGET_SECONDS,
+  databaseName: env.DATABASE_NAME,
 };
 const deps = {
   s3: new S3Client({}),

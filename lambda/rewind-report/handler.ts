@@ -1,18 +1,19 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { reportRewind } from './report.js';
 
 const logger = createLogger('rewind-report');
+const env = functionEnvironment('rewind-report');
 const config = {
-  environment: requireEnv('ENVIRONMENT'),
-  bucket: requireEnv('REPORT_BUCKET'),
-  topicArn: requireEnv('ALERT_TOPIC_ARN'),
-  rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
-  marginSeconds: requireIntEnv('MARGIN_SECONDS'),
-  productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
+  environment: env.ENVIRONMENT,
+  bucket: env.REPORT_BUCKET,
+  topicArn: env.ALERT_TOPIC_ARN,
+  rtoTargetSeconds: env.RTO_TARGET_SECONDS,
+  marginSeconds: env.MARGIN_SECONDS,
+  productionInstanceId: env.PRODUCTION_INSTANCE_ID,
 };
 const metrics = createMetrics(METRIC_SERVICES.rewind, config.environment);
 const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
