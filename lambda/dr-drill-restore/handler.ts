@@ -1,16 +1,11 @@
 import { RDSClient } from '@aws-sdk/client-rds';
+import { drillRestoreConfig } from '../drill-restore/restore.js';
 import { functionEnvironment } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { requestDrRestore } from './restore.js';
 
 const logger = createLogger('dr-drill-restore');
-const env = functionEnvironment('dr-drill-restore');
-const config = {
-  instanceClass: env.DRILL_INSTANCE_CLASS,
-  subnetGroupName: env.DRILL_SUBNET_GROUP,
-  securityGroupId: env.DRILL_SECURITY_GROUP_ID,
-  parameterGroupName: env.PARAMETER_GROUP,
-};
+const config = drillRestoreConfig(functionEnvironment('dr-drill-restore'));
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {

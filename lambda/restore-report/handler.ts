@@ -1,20 +1,11 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
 import { functionEnvironment } from '../shared/env.js';
-import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
+import { reportFunction } from '../shared/report-function.js';
 import { reportRestore } from './report.js';
 
 const logger = createLogger('restore-report');
-const env = functionEnvironment('restore-report');
-const config = {
-  environment: env.ENVIRONMENT,
-  bucket: env.REPORT_BUCKET,
-  topicArn: env.ALERT_TOPIC_ARN,
-  rtoTargetSeconds: env.RTO_TARGET_SECONDS,
-};
-const metrics = createMetrics(METRIC_SERVICES.restore, config.environment);
-const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
+const { config, deps } = reportFunction(functionEnvironment('restore-report'), METRIC_SERVICES.restore);
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await reportRestore(event, config, deps);
