@@ -14,7 +14,11 @@ const built = vi.hoisted(() => [] as Array<{ entry: string; fn: lambda.Function 
 vi.mock('../../lib/constructs/lambda-function.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../lib/constructs/lambda-function.js')>();
   class RecordedLambdaFunction extends original.LambdaFunction {
-    constructor(scope: ConstructorParameters<typeof original.LambdaFunction>[0], id: string, props: LambdaFunctionProps) {
+    constructor(
+      scope: ConstructorParameters<typeof original.LambdaFunction>[0],
+      id: string,
+      props: LambdaFunctionProps,
+    ) {
       super(scope, id, props);
       built.push({ entry: props.entry, fn: this.function });
     }
@@ -36,8 +40,8 @@ function deployedFunctions(envName: string): Deployed[] {
   const { app: _app, ...stacks } = environmentStacks(envName);
   const templates = new Map<Stack, Template>();
   const templateOf = (stack: Stack) => {
-    let template = templates.get(stack);
-    if (!template) templates.set(stack, (template = Template.fromStack(stack)));
+    const template = templates.get(stack) ?? Template.fromStack(stack);
+    templates.set(stack, template);
     return template;
   };
   expect(Object.keys(stacks).length).toBeGreaterThan(0);
@@ -57,9 +61,14 @@ function isEntry(entry: string): entry is FunctionEntry {
 /** Problems of one function: keys its contract does not know, required keys missing, literal values it refuses. */
 function problemsOf(d: Deployed): string[] {
   if (!isEntry(d.entry)) return [`${d.where}: no environment schema in contract/env.ts`];
-  const shape = FUNCTION_ENVIRONMENTS[d.entry].shape as Record<string, { isOptional(): boolean; safeParse(v: unknown): { success: boolean } }>;
+  const shape = FUNCTION_ENVIRONMENTS[d.entry].shape as Record<
+    string,
+    { isOptional(): boolean; safeParse(v: unknown): { success: boolean } }
+  >;
   const keys = Object.keys(d.variables).filter((k) => !RUNTIME_OPTIONS.includes(k));
-  const problems = keys.filter((k) => !(k in shape)).map((k) => `${d.where}: sets ${k}, which its contract does not have`);
+  const problems = keys
+    .filter((k) => !(k in shape))
+    .map((k) => `${d.where}: sets ${k}, which its contract does not have`);
   for (const [key, schema] of Object.entries(shape)) {
     const value = d.variables[key];
     if (value === undefined) {
@@ -97,8 +106,9 @@ describe('each handler parses its environment with its own contract schema', () 
 
   it.each(entries)('lambda/%s', (entry) => {
     const source = readFileSync(path.join(LAMBDA, entry, 'handler.ts'), 'utf8');
-    const required = Object.values(FUNCTION_ENVIRONMENTS[entry].shape as Record<string, { isOptional(): boolean }>)
-      .filter((s) => !s.isOptional()).length;
+    const required = Object.values(
+      FUNCTION_ENVIRONMENTS[entry].shape as Record<string, { isOptional(): boolean }>,
+    ).filter((s) => !s.isOptional()).length;
     // A handler with nothing to read (only ENVIRONMENT, set for every workflow function) need not parse.
     if (required === 0) expect(source).not.toMatch(/functionEnvironment\(/);
     else expect(source).toMatch(new RegExp(`functionEnvironment\\('${entry}'[,)]`));
