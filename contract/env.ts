@@ -8,8 +8,8 @@ import { cut, describeIssues } from './errors.js';
 /** Stands for the variable's name in a value's error message; `parseEnvironment` puts the name in. */
 const NAME = '{name}';
 
-/** Any non-empty text: ids, names, ARNs, host names (an empty variable counts as missing). */
-const text = z.string();
+/** Any non-empty text: ids, names, ARNs, host names (`parseEnvironment` counts an empty variable as missing). */
+const text = z.string().min(1);
 
 /** A whole number written in decimal digits (`String(n)`), e.g. seconds, days, a port. */
 const wholeNumber = z.string().transform((value, ctx) => {
