@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resourceName } from '../contract/names.js';
 import type { Environment } from './context.js';
 import type { ExecutionResult } from './results.js';
 import { bothZones } from './time.js';
@@ -39,7 +40,7 @@ type Base = Pick<ExecutionResult, 'kind' | 'report'>;
 export function failoverResult(env: Environment, raw: unknown, base: Base, unparsed?: string): ExecutionResult {
   const report = {
     key: base.report?.key ?? '',
-    bucket: `output ReportBucketName of stack authdb-dr-${env.name}-dr-recovery`,
+    bucket: `output ReportBucketName of stack ${resourceName(env.name, 'dr-recovery')}`,
   };
   const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
   const plan = planSchema.safeParse(raw);

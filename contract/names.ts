@@ -11,6 +11,11 @@ export function resourceName(environment: string, ...parts: readonly string[]): 
   return [resourcePrefix(environment), ...parts].join('-');
 }
 
+/** `authdb-dr/<environment>/<name>`: a KMS key alias (without the `alias/` prefix). */
+export function keyAliasName(environment: string, name: string): string {
+  return `${PROJECT}/${environment}/${name}`;
+}
+
 /** The state machines, by what they do. */
 export type WorkflowKind = 'drill' | 'restore' | 'restore-rollback' | 'rewind' | 'failover' | 'dr-region-drill';
 

@@ -1,20 +1,13 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { DR_REGION_DRILL_METRICS } from '../../contract/metrics.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
+import { functionEnvironment } from '../shared/env.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
+import { reportFunction } from '../shared/report-function.js';
 import { reportDrRegionDrill } from './report.js';
 
 const logger = createLogger('dr-drill-report');
-const config = {
-  environment: requireEnv('ENVIRONMENT'),
-  bucket: requireEnv('REPORT_BUCKET'),
-  topicArn: requireEnv('ALERT_TOPIC_ARN'),
-  rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
-  rpoTargetSeconds: requireIntEnv('RPO_TARGET_SECONDS'),
-};
-const metrics = createMetrics(DR_REGION_DRILL_METRICS.service, config.environment);
-const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
+const env = functionEnvironment('dr-drill-report');
+const { config: reportConfig, deps } = reportFunction(env, DR_REGION_DRILL_METRICS.service);
+const config = { ...reportConfig, rpoTargetSeconds: env.RPO_TARGET_SECONDS };
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await reportDrRegionDrill(event, config, deps);

@@ -1,11 +1,12 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { requireEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { preflight } from './preflight.js';
 
 const logger = createLogger('drill-preflight');
-const config = { environment: requireEnv('ENVIRONMENT'), sourceInstanceId: requireEnv('SOURCE_INSTANCE_ID') };
+const env = functionEnvironment('drill-preflight');
+const config = { environment: env.ENVIRONMENT, sourceInstanceId: env.SOURCE_INSTANCE_ID };
 const deps = { rds: new RDSClient({}), sfn: new SFNClient({}), now: () => new Date() };
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {

@@ -1,20 +1,13 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
+import { functionEnvironment } from '../shared/env.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
+import { reportFunction } from '../shared/report-function.js';
 import { reportDrill } from './report.js';
 
 const logger = createLogger('drill-report');
-const config = {
-  environment: requireEnv('ENVIRONMENT'),
-  bucket: requireEnv('REPORT_BUCKET'),
-  topicArn: requireEnv('ALERT_TOPIC_ARN'),
-  rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
-  rpoTargetSeconds: requireIntEnv('RPO_TARGET_SECONDS'),
-};
-const metrics = createMetrics(METRIC_SERVICES.drill, config.environment);
-const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
+const env = functionEnvironment('drill-report');
+const { config: reportConfig, deps } = reportFunction(env, METRIC_SERVICES.drill);
+const config = { ...reportConfig, rpoTargetSeconds: env.RPO_TARGET_SECONDS };
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await reportDrill(event, config, deps);

@@ -1,15 +1,10 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { requireEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
-import { requestDrillRestore } from './restore.js';
+import { drillRestoreConfig, requestDrillRestore } from './restore.js';
 
 const logger = createLogger('drill-restore');
-const config = {
-  instanceClass: requireEnv('DRILL_INSTANCE_CLASS'),
-  subnetGroupName: requireEnv('DRILL_SUBNET_GROUP'),
-  securityGroupId: requireEnv('DRILL_SECURITY_GROUP_ID'),
-  parameterGroupName: requireEnv('PARAMETER_GROUP'),
-};
+const config = drillRestoreConfig(functionEnvironment('drill-restore'));
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {

@@ -14,6 +14,21 @@ export interface DrillRestoreConfig {
   parameterGroupName: string;
 }
 
+/** Where both drills put their scratch instance, as their environment says (contract/env.ts, scratch restore). */
+export function drillRestoreConfig(env: {
+  DRILL_INSTANCE_CLASS: string;
+  DRILL_SUBNET_GROUP: string;
+  DRILL_SECURITY_GROUP_ID: string;
+  PARAMETER_GROUP: string;
+}): DrillRestoreConfig {
+  return {
+    instanceClass: env.DRILL_INSTANCE_CLASS,
+    subnetGroupName: env.DRILL_SUBNET_GROUP,
+    securityGroupId: env.DRILL_SECURITY_GROUP_ID,
+    parameterGroupName: env.PARAMETER_GROUP,
+  };
+}
+
 export interface DrillRestoreDeps {
   rds: RDSClient;
   now: () => Date;

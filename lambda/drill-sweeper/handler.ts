@@ -1,13 +1,14 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { sweep } from './sweeper.js';
 
 const logger = createLogger('drill-sweeper');
-const config = { maxAgeHours: requireIntEnv('MAX_AGE_HOURS') };
-const metrics = createMetrics(METRIC_SERVICES.drill, requireEnv('ENVIRONMENT'));
+const env = functionEnvironment('drill-sweeper');
+const config = { maxAgeHours: env.MAX_AGE_HOURS };
+const metrics = createMetrics(METRIC_SERVICES.drill, env.ENVIRONMENT);
 const deps = { rds: new RDSClient({ maxAttempts: 5 }), sfn: new SFNClient({}), metrics, now: () => new Date() };
 
 export const handler = lambdaHandler(logger, async () => {

@@ -1,26 +1,18 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { LAMBDA_RUNTIME } from '../../contract/env.js';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
+import { functionEnvironment } from '../shared/env.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
+import { reportFunction } from '../shared/report-function.js';
 import { reportFailover } from './report.js';
 
 const logger = createLogger('failover-report');
-const environment = requireEnv('ENVIRONMENT');
+const env = functionEnvironment('failover-report', LAMBDA_RUNTIME);
+const { config: reportConfig, deps } = reportFunction(env, METRIC_SERVICES.failover);
 const config = {
-  environment,
-  region: requireEnv('AWS_REGION'),
-  bucket: requireEnv('REPORT_BUCKET'),
-  topicArn: requireEnv('ALERT_TOPIC_ARN'),
-  rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
-  rpoTargetSeconds: requireIntEnv('RPO_TARGET_SECONDS'),
-  databaseName: requireEnv('DATABASE_NAME'),
-};
-const deps = {
-  s3: new S3Client({}),
-  sns: new SNSClient({}),
-  metrics: createMetrics(METRIC_SERVICES.failover, environment),
-  now: () => new Date(),
+  ...reportConfig,
+  region: env.AWS_REGION,
+  rpoTargetSeconds: env.RPO_TARGET_SECONDS,
+  databaseName: env.DATABASE_NAME,
 };
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {

@@ -1,28 +1,13 @@
-import { verifiedTablesSchema } from '../../contract/config-values.js';
-import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
-import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
+import { DATABASE_CLIENT_RUNTIME } from '../../contract/env.js';
+import { functionEnvironment } from '../shared/env.js';
+import { verifierConnector } from '../shared/iam-connection.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { verifyWriter } from './verify.js';
 
 const logger = createLogger('failover-verify');
-const database = requireEnv('DATABASE_NAME');
-const user = requireEnv('VERIFIER_USER');
-const region = requireEnv('AWS_REGION');
-const statementTimeoutMs = requireIntEnv('STATEMENT_TIMEOUT_MS');
-const caBundlePath = process.env.CA_BUNDLE_PATH || RDS_CA_BUNDLE_PATH;
-const config = {
-  tables: requireJsonEnv('TABLES', verifiedTablesSchema),
-  concurrency: requireIntEnv('CONCURRENCY'),
-  maxDataAgeSeconds: requireIntEnv('MAX_DATA_AGE_SECONDS'),
-};
-
-// IAM database authentication and TLS verified against the RDS CA bundle: no password anywhere.
-function connectTo(at: { host: string; port: number }) {
-  const endpoint: DbEndpoint = { host: at.host, port: at.port, database, user };
-  const password = iamAuthToken(endpoint, region);
-  const ssl = tlsOptions(caBundlePath, at.host);
-  return () => connect(endpoint, password, { ssl, statementTimeoutMs, applicationName: 'authdb-dr-failover-verifier' });
-}
+const env = functionEnvironment('failover-verify', DATABASE_CLIENT_RUNTIME);
+const config = { tables: env.TABLES, concurrency: env.CONCURRENCY, maxDataAgeSeconds: env.MAX_DATA_AGE_SECONDS };
+const connectTo = verifierConnector(env, { applicationName: 'authdb-dr-failover-verifier' });
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await verifyWriter(event, config, { connectTo, now: () => new Date() });

@@ -3,20 +3,20 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
 import { measureReadiness } from './readiness.js';
 
 const logger = createLogger('readiness-monitor');
-const drRegion = requireEnv('DR_REGION');
-const standby = process.env.STANDBY_INSTANCE_ID;
+const env = functionEnvironment('readiness-monitor');
+const drRegion = env.DR_REGION;
 const config = {
-  environment: requireEnv('ENVIRONMENT'),
-  productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
-  productionInstanceArn: requireEnv('PRODUCTION_INSTANCE_ARN'),
-  drillStateMachineArn: requireEnv('DRILL_STATE_MACHINE_ARN'),
-  drDrillLookbackDays: requireIntEnv('DR_DRILL_LOOKBACK_DAYS'),
-  ...(standby ? { standbyInstanceId: standby } : {}),
+  environment: env.ENVIRONMENT,
+  productionInstanceId: env.PRODUCTION_INSTANCE_ID,
+  productionInstanceArn: env.PRODUCTION_INSTANCE_ARN,
+  drillStateMachineArn: env.DRILL_STATE_MACHINE_ARN,
+  drDrillLookbackDays: env.DR_DRILL_LOOKBACK_DAYS,
+  ...(env.STANDBY_INSTANCE_ID ? { standbyInstanceId: env.STANDBY_INSTANCE_ID } : {}),
 };
 const metrics = createMetrics(METRIC_SERVICES.readiness, config.environment);
 const deps = {

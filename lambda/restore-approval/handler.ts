@@ -1,19 +1,20 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { approval } from './approval.js';
 
 const logger = createLogger('restore-approval');
+const env = functionEnvironment('restore-approval');
 const config = {
-  environment: requireEnv('ENVIRONMENT'),
-  topicArn: requireEnv('ALERT_TOPIC_ARN'),
-  timeoutMinutes: requireIntEnv('APPROVAL_TIMEOUT_MINUTES'),
-  identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
+  environment: env.ENVIRONMENT,
+  topicArn: env.ALERT_TOPIC_ARN,
+  timeoutMinutes: env.APPROVAL_TIMEOUT_MINUTES,
+  identity: { stsHost: env.STS_HOST, account: env.ACCOUNT },
   stateMachines: {
-    restore: requireEnv('STATE_MACHINE_ARN'),
+    restore: env.STATE_MACHINE_ARN,
     // Where the environment has a rewind workflow, its cutover waits for the same approval.
-    ...(process.env.REWIND_STATE_MACHINE_ARN ? { rewind: process.env.REWIND_STATE_MACHINE_ARN } : {}),
+    ...(env.REWIND_STATE_MACHINE_ARN ? { rewind: env.REWIND_STATE_MACHINE_ARN } : {}),
   },
 };
 const deps = { sns: new SNSClient({}), sfn: new SFNClient({}), fetch, now: () => new Date() };

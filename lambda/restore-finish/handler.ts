@@ -1,13 +1,14 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { finishRestore } from './finish.js';
 
 const logger = createLogger('restore-finish');
+const env = functionEnvironment('restore-finish');
 const config = {
-  drRegion: requireEnv('DR_REGION'),
-  drKeyArn: requireEnv('DR_KEY_ARN'),
-  replicationRetentionDays: requireIntEnv('REPLICATION_RETENTION_DAYS'),
+  drRegion: env.DR_REGION,
+  drKeyArn: env.DR_KEY_ARN,
+  replicationRetentionDays: env.REPLICATION_RETENTION_DAYS,
 };
 const deps = { rds: new RDSClient({}), drRds: new RDSClient({ region: config.drRegion }), now: () => new Date() };
 

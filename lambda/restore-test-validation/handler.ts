@@ -1,41 +1,29 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { verifiedTablesSchema } from '../../contract/config-values.js';
-import { connect, type DbEndpoint, iamAuthToken, RDS_CA_BUNDLE_PATH, tlsOptions } from '../shared/db.js';
-import type { Endpoint } from '../shared/drill.js';
-import { requireEnv, requireIntEnv, requireJsonEnv } from '../shared/env.js';
+import { DATABASE_CLIENT_RUNTIME } from '../../contract/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { parseInput } from '../shared/errors.js';
+import { verifierConnector } from '../shared/iam-connection.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { describeRestoreTest, recordRestoreTest, type ValidationConfig, validateRestoreTest } from './validation.js';
 
 const logger = createLogger('restore-test-validation');
-const database = requireEnv('DATABASE_NAME');
-const user = requireEnv('VERIFIER_USER');
-const region = requireEnv('AWS_REGION');
-const statementTimeoutMs = requireIntEnv('STATEMENT_TIMEOUT_MS');
-const caBundlePath = process.env.CA_BUNDLE_PATH || RDS_CA_BUNDLE_PATH;
+const env = functionEnvironment('restore-test-validation', DATABASE_CLIENT_RUNTIME);
 const config: ValidationConfig = {
-  environment: requireEnv('ENVIRONMENT'),
-  restoreTestingPlanArn: requireEnv('RESTORE_TESTING_PLAN_ARN'),
-  source: { host: requireEnv('SOURCE_HOST'), port: requireIntEnv('SOURCE_PORT') },
-  tables: requireJsonEnv('TABLES', verifiedTablesSchema),
-  settleSeconds: requireIntEnv('SETTLE_SECONDS'),
-  concurrency: requireIntEnv('CONCURRENCY'),
-  maxDataAgeSeconds: requireIntEnv('MAX_DATA_AGE_SECONDS'),
-  topicArn: requireEnv('ALERT_TOPIC_ARN'),
+  environment: env.ENVIRONMENT,
+  restoreTestingPlanArn: env.RESTORE_TESTING_PLAN_ARN,
+  source: { host: env.SOURCE_HOST, port: env.SOURCE_PORT },
+  tables: env.TABLES,
+  settleSeconds: env.SETTLE_SECONDS,
+  concurrency: env.CONCURRENCY,
+  maxDataAgeSeconds: env.MAX_DATA_AGE_SECONDS,
+  topicArn: env.ALERT_TOPIC_ARN,
 };
 const backup = new BackupClient({});
 const sns = new SNSClient({});
-
-// IAM database authentication and TLS verified against the RDS CA bundle, as the drill verifier connects.
-function connectTo(at: Endpoint) {
-  const endpoint: DbEndpoint = { host: at.host, port: at.port, database, user };
-  const password = iamAuthToken(endpoint, region);
-  const ssl = tlsOptions(caBundlePath, at.host);
-  return () =>
-    connect(endpoint, password, { ssl, statementTimeoutMs, applicationName: 'authdb-dr-restore-test-validation' });
-}
+// As the drill verifier connects.
+const connectTo = verifierConnector(env, { applicationName: 'authdb-dr-restore-test-validation' });
 
 const action = z.object({ action: z.enum(['describe', 'validate', 'record']) }).loose();
 

@@ -1,18 +1,17 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { z } from 'zod';
-import { instanceClassSchema } from '../../contract/config-values.js';
-import { requireBooleanEnv, requireEnv, requireJsonEnv, requireNumberEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { validateRestore } from './validate.js';
 
 const logger = createLogger('restore-validate');
+const env = functionEnvironment('restore-validate');
 const config = {
-  environment: requireEnv('ENVIRONMENT'),
-  sourceInstanceId: requireEnv('SOURCE_INSTANCE_ID'),
-  allowedInstanceClasses: requireJsonEnv('ALLOWED_INSTANCE_CLASSES', z.array(instanceClassSchema).min(1)),
-  dataLossAcknowledgementAfterHours: requireNumberEnv('DATA_LOSS_ACK_AFTER_HOURS'),
-  approvalRequired: requireBooleanEnv('APPROVAL_REQUIRED'),
-  identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
+  environment: env.ENVIRONMENT,
+  sourceInstanceId: env.SOURCE_INSTANCE_ID,
+  allowedInstanceClasses: env.ALLOWED_INSTANCE_CLASSES,
+  dataLossAcknowledgementAfterHours: env.DATA_LOSS_ACK_AFTER_HOURS,
+  approvalRequired: env.APPROVAL_REQUIRED,
+  identity: { stsHost: env.STS_HOST, account: env.ACCOUNT },
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 

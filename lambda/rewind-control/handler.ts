@@ -1,20 +1,21 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { requireBooleanEnv, requireEnv, requireIntEnv } from '../shared/env.js';
+import { functionEnvironment } from '../shared/env.js';
 import { createLogger, lambdaHandler } from '../shared/observability.js';
 import { control } from './control.js';
 
 const logger = createLogger('rewind-control');
+const env = functionEnvironment('rewind-control');
 const config = {
-  environment: requireEnv('ENVIRONMENT'),
-  replicaInstanceId: requireEnv('REPLICA_INSTANCE_ID'),
-  parameterGroupName: requireEnv('REPLICA_PARAMETER_GROUP'),
-  backupRetentionDays: requireIntEnv('BACKUP_RETENTION_DAYS'),
-  rebootTimeoutSeconds: requireIntEnv('REBOOT_TIMEOUT_SECONDS'),
-  replayTimeoutSeconds: requireIntEnv('REPLAY_TIMEOUT_SECONDS'),
-  promoteTimeoutSeconds: requireIntEnv('PROMOTE_TIMEOUT_SECONDS'),
-  productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
-  approvalRequired: requireBooleanEnv('APPROVAL_REQUIRED'),
-  identity: { stsHost: requireEnv('STS_HOST'), account: requireEnv('ACCOUNT') },
+  environment: env.ENVIRONMENT,
+  replicaInstanceId: env.REPLICA_INSTANCE_ID,
+  parameterGroupName: env.REPLICA_PARAMETER_GROUP,
+  backupRetentionDays: env.BACKUP_RETENTION_DAYS,
+  rebootTimeoutSeconds: env.REBOOT_TIMEOUT_SECONDS,
+  replayTimeoutSeconds: env.REPLAY_TIMEOUT_SECONDS,
+  promoteTimeoutSeconds: env.PROMOTE_TIMEOUT_SECONDS,
+  productionInstanceId: env.PRODUCTION_INSTANCE_ID,
+  approvalRequired: env.APPROVAL_REQUIRED,
+  identity: { stsHost: env.STS_HOST, account: env.ACCOUNT },
 };
 const deps = { rds: new RDSClient({}), now: () => new Date() };
 

@@ -1,21 +1,17 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { METRIC_SERVICES } from '../../contract/metrics.js';
-import { requireEnv, requireIntEnv } from '../shared/env.js';
-import { createLogger, createMetrics, lambdaHandler } from '../shared/observability.js';
+import { functionEnvironment } from '../shared/env.js';
+import { createLogger, lambdaHandler } from '../shared/observability.js';
+import { reportFunction } from '../shared/report-function.js';
 import { reportRewind } from './report.js';
 
 const logger = createLogger('rewind-report');
+const env = functionEnvironment('rewind-report');
+const { config: reportConfig, deps } = reportFunction(env, METRIC_SERVICES.rewind);
 const config = {
-  environment: requireEnv('ENVIRONMENT'),
-  bucket: requireEnv('REPORT_BUCKET'),
-  topicArn: requireEnv('ALERT_TOPIC_ARN'),
-  rtoTargetSeconds: requireIntEnv('RTO_TARGET_SECONDS'),
-  marginSeconds: requireIntEnv('MARGIN_SECONDS'),
-  productionInstanceId: requireEnv('PRODUCTION_INSTANCE_ID'),
+  ...reportConfig,
+  marginSeconds: env.MARGIN_SECONDS,
+  productionInstanceId: env.PRODUCTION_INSTANCE_ID,
 };
-const metrics = createMetrics(METRIC_SERVICES.rewind, config.environment);
-const deps = { s3: new S3Client({}), sns: new SNSClient({}), metrics, now: () => new Date() };
 
 export const handler = lambdaHandler(logger, async (event: unknown) => {
   const result = await reportRewind(event, config, deps);

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { stateMachineName } from '../../contract/names.js';
 import { failoverDefinition } from './failover-workflow/definition.js';
 import { type FailoverFunctions, failoverFunctions } from './failover-workflow/functions.js';
 import { grantFailoverPermissions } from './failover-workflow/permissions.js';
@@ -30,7 +31,7 @@ export class FailoverWorkflow extends Construct {
     grantFailoverPermissions(this, props, functions);
     this.stateMachine = workflowStateMachine(this, {
       ...props,
-      name: `authdb-dr-${props.environment}-failover`,
+      name: stateMachineName(props.environment, 'failover'),
       comment:
         'Region loss: {"mode": "promote"|"pitr"|"recovery-point", "confirmSourceInstanceId": "<primary id>", "dryRun": true} (README: region loss)',
       start: failoverDefinition(this, props, functions),

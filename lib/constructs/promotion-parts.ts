@@ -7,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { FunctionEntry } from '../../contract/env.js';
 import { admitPostgres, POSTGRES_PORT } from './database-parts.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
@@ -126,7 +127,7 @@ export interface DatabaseFunctionProps {
 export function databaseFunction(
   scope: Construct,
   fn: FunctionFactory,
-  entry: string,
+  entry: FunctionEntry,
   description: string,
   props: DatabaseFunctionProps,
 ): { function: LambdaFunction; securityGroup: ec2.SecurityGroup } {
@@ -146,24 +147,6 @@ export function databaseFunction(
     environment: props.environment,
   });
   return { function: created, securityGroup };
-}
-
-/** The report function: one object in the report bucket, the alert topic, and the RTO target it judges by. */
-export function reportFunction(
-  fn: FunctionFactory,
-  entry: string,
-  description: string,
-  props: { reportBucket: s3.IBucket; alertTopic: sns.ITopic; rtoTarget: Duration },
-  environment: Record<string, string>,
-): LambdaFunction {
-  return fn(entry, description, {
-    environment: {
-      REPORT_BUCKET: props.reportBucket.bucketName,
-      ALERT_TOPIC_ARN: props.alertTopic.topicArn,
-      RTO_TARGET_SECONDS: String(props.rtoTarget.toSeconds()),
-      ...environment,
-    },
-  });
 }
 
 /** `rds-db:connect` as `user` on the instance with resource id `resourceId` (`*`: whichever instance has it). */

@@ -15,6 +15,7 @@ import { resourceName } from '../../contract/names.js';
 import { RECOVERY_POINT_MAX_AGE_HOURS } from '../../contract/readiness.js';
 import type { AuthDatabase } from './auth-database.js';
 import type { DelayedReplica } from './delayed-replica.js';
+import { functionEnvironment } from './function-environment.js';
 import { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 
@@ -72,16 +73,16 @@ export class ReadinessMonitor extends Construct {
       invokedBy: 'eventbridge',
       deadLetterQueue: deadLetters,
       reservedConcurrentExecutions: 1,
-      environment: {
+      environment: functionEnvironment('readiness-monitor', {
         ENVIRONMENT: props.environment,
         PRODUCTION_INSTANCE_ID: props.database.instanceIdentifier,
         PRODUCTION_INSTANCE_ARN: props.database.instance.instanceArn,
         DRILL_STATE_MACHINE_ARN: props.drillStateMachine.stateMachineArn,
         DR_REGION: props.drRegion,
         // Twice the alarm's age: an older success still gives an age (above the threshold) rather than none.
-        DR_DRILL_LOOKBACK_DAYS: String(props.drDrillMaxAge.toDays() * 2),
-        ...(props.standbyInstanceId ? { STANDBY_INSTANCE_ID: props.standbyInstanceId } : {}),
-      },
+        DR_DRILL_LOOKBACK_DAYS: props.drDrillMaxAge.toDays() * 2,
+        STANDBY_INSTANCE_ID: props.standbyInstanceId,
+      }),
     });
     const role = this.function.role;
     role.addToPolicy(

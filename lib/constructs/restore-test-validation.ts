@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -5,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { POSTGRES_PORT } from './auth-database.js';
+import { workflowEnvironment } from './function-environment.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeInlinePolicy } from './nag.js';
 import { validationAlarms } from './restore-test-validation/alarms.js';
@@ -12,7 +14,7 @@ import { validationStateMachine } from './restore-test-validation/definition.js'
 import { grantValidation } from './restore-test-validation/permissions.js';
 import type { RestoreTestValidationProps } from './restore-test-validation/props.js';
 import { closedSecurityGroup } from './workflow-parts/network.js';
-import { verifierFunctionSettings } from './workflow-parts/verifier.js';
+import { verifierEnvironment, verifierTimeout } from './workflow-parts/verifier.js';
 import { workflowFunctions } from './workflow-parts.js';
 
 export type { RestoreTestValidationProps } from './restore-test-validation/props.js';
@@ -67,16 +69,15 @@ export class RestoreTestValidation extends Construct {
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
         securityGroups: [this.securityGroup],
-        ...verifierFunctionSettings(
-          { ...props, verifierUser: props.verifierRole },
-          {
-            RESTORE_TESTING_PLAN_ARN: props.restoreTestingPlanArn,
-            SOURCE_HOST: db.instance.dbInstanceEndpointAddress,
-            SOURCE_PORT: db.instance.dbInstanceEndpointPort,
-            MAX_DATA_AGE_SECONDS: String(props.maxDataAge.toSeconds()),
-            ALERT_TOPIC_ARN: props.alertTopic.topicArn,
-          },
-        ),
+        timeout: verifierTimeout(props),
+        environment: workflowEnvironment('restore-test-validation', {
+          ...verifierEnvironment({ ...props, verifierUser: props.verifierRole }),
+          RESTORE_TESTING_PLAN_ARN: props.restoreTestingPlanArn,
+          SOURCE_HOST: db.instance.dbInstanceEndpointAddress,
+          SOURCE_PORT: Token.asNumber(db.instance.dbInstanceEndpointPort),
+          MAX_DATA_AGE_SECONDS: props.maxDataAge.toSeconds(),
+          ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        }),
       },
     );
     grantValidation(this, props, this.function);

@@ -3,6 +3,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { resourceName, stateMachineName as workflowName } from '../../contract/names.js';
 import { unsuccessfulExecutions } from './drill-alarms.js';
 import { rollBackMachine } from './restore-workflow/cutover.js';
 import { restoreStateMachine } from './restore-workflow/definition.js';
@@ -38,7 +39,7 @@ export class RestoreWorkflow extends Construct {
     const sourceId = props.database.instanceIdentifier;
 
     // Built from the fixed name: the cutover function checks its caller against it, and the machine invokes it.
-    const stateMachineName = `authdb-dr-${props.environment}-restore`;
+    const stateMachineName = workflowName(props.environment, 'restore');
     const stateMachineArn = stack.formatArn({
       service: 'states',
       resource: 'stateMachine',
@@ -61,7 +62,7 @@ export class RestoreWorkflow extends Construct {
 
     const alarm = (id: keyof RestoreWorkflow['alarms'], sm: sfn.IStateMachine, description: string) =>
       occurrenceAlarm(this, id, {
-        alarmName: `authdb-dr-${props.environment}-restore-${id}`,
+        alarmName: resourceName(props.environment, 'restore', id),
         alarmDescription: `authdb-dr ${props.environment}: ${description}`,
         metric: unsuccessfulExecutions(sm, description),
         topic: props.alertTopic,

@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { stsHost } from '../../contract/identity-proof.js';
 import type { DelayedReplica } from './delayed-replica.js';
+import { addFunctionEnvironment } from './function-environment.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 import { approvalStates } from './restore-workflow/approval.js';
@@ -65,8 +66,10 @@ export class RewindCutover extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const cutover = props.cutover;
-    cutover.function.addEnvironment('REWIND_STATE_MACHINE_ARN', this.rewindStateMachineArn);
-    cutover.function.addEnvironment('REWIND_TARGET_INSTANCE_ID', props.replica.instanceIdentifier);
+    addFunctionEnvironment(cutover.function, 'restore-cutover', {
+      REWIND_STATE_MACHINE_ARN: this.rewindStateMachineArn,
+      REWIND_TARGET_INSTANCE_ID: props.replica.instanceIdentifier,
+    });
     cutover.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'CheckTheCallingRewindExecution',
@@ -90,12 +93,16 @@ export class RewindCutover extends Construct {
     );
 
     const approval = props.approval?.function;
-    props.planFunction.function.addEnvironment('APPROVAL_REQUIRED', String(approval !== undefined));
-    props.planFunction.function.addEnvironment('STS_HOST', stsHost(stack.region, stack.urlSuffix));
-    props.planFunction.function.addEnvironment('ACCOUNT', stack.account);
+    addFunctionEnvironment(props.planFunction.function, 'rewind-control', {
+      APPROVAL_REQUIRED: approval !== undefined,
+      STS_HOST: stsHost(stack.region, stack.urlSuffix),
+      ACCOUNT: stack.account,
+    });
     if (approval) {
       // The restore's approval function approves this machine's executions too, and reads the asking one.
-      approval.function.addEnvironment('REWIND_STATE_MACHINE_ARN', this.rewindStateMachineArn);
+      addFunctionEnvironment(approval.function, 'restore-approval', {
+        REWIND_STATE_MACHINE_ARN: this.rewindStateMachineArn,
+      });
       approval.role.addToPolicy(
         new iam.PolicyStatement({
           sid: 'CheckTheAskingRewindExecution',

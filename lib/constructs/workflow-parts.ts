@@ -5,6 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { FunctionEntry } from '../../contract/env.js';
+import { workflowBaseEnvironment } from './function-environment.js';
 import { LambdaFunction, type LambdaFunctionProps } from './lambda-function.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 
@@ -19,7 +21,7 @@ export interface WorkflowDefaults {
 
 /** A factory of this workflow's functions: `lambda/<entry>/handler.ts`, invoked by Step Functions unless told. */
 export function workflowFunctions(scope: Construct, defaults: WorkflowDefaults) {
-  return (entry: string, description: string, more: Partial<LambdaFunctionProps> = {}) =>
+  return (entry: FunctionEntry, description: string, more: Partial<LambdaFunctionProps> = {}) =>
     new LambdaFunction(
       scope,
       entry.replace(/(^|-)(\w)/g, (_, _dash, c: string) => c.toUpperCase()),
@@ -30,7 +32,7 @@ export function workflowFunctions(scope: Construct, defaults: WorkflowDefaults) 
         logRetention: defaults.logRetention,
         invokedBy: 'step-functions',
         ...more,
-        environment: { ENVIRONMENT: defaults.environment, ...more.environment },
+        environment: { ...workflowBaseEnvironment(entry, defaults.environment), ...more.environment },
       },
     );
 }

@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { FAILOVER_METRICS, METRIC_SERVICES, METRICS_NAMESPACE, metricDimensions } from '../../contract/metrics.js';
+import { keyAliasName, resourceName } from '../../contract/names.js';
 import { EncryptionKey } from '../constructs/encryption-key.js';
 import { FailoverWorkflow } from '../constructs/failover-workflow.js';
 import { ReportBucket } from '../constructs/report-bucket.js';
@@ -56,12 +57,12 @@ export class DrRecoveryStack extends EnvironmentStack {
     this.isolatedSubnets = site.vpc.isolatedSubnets;
     this.databaseKey = site.key;
     const topicKey = new EncryptionKey(this, 'AlertsKey', {
-      alias: `authdb-dr/${config.name}/dr-alerts`,
+      alias: keyAliasName(config.name, 'dr-alerts'),
       description: `authdb ${config.name}: messages of the DR-region alert topic`,
       administration: this.keyAdministration,
     }).key;
     this.alertTopic = new sns.Topic(this, 'Alerts', {
-      topicName: `authdb-dr-${config.name}-dr-alerts`,
+      topicName: resourceName(config.name, 'dr-alerts'),
       displayName: 'authdb-dr DR-region alerts',
       masterKey: topicKey,
       enforceSSL: true,
@@ -148,7 +149,7 @@ export class DrRecoveryStack extends EnvironmentStack {
         period: Duration.minutes(1),
       });
     alarm('FailoverUnsuccessful', {
-      alarmName: `authdb-dr-${config.name}-failover-unsuccessful`,
+      alarmName: resourceName(config.name, 'failover-unsuccessful'),
       alarmDescription: 'A failover execution failed, timed out or was aborted: the DR region has no verified writer',
       metric: new cloudwatch.MathExpression({
         expression: 'failed + timedOut + aborted',
@@ -195,7 +196,7 @@ export class DrRecoveryStack extends EnvironmentStack {
           period: Duration.minutes(1),
         });
       alarm('StandbyLag', {
-        alarmName: `authdb-dr-${config.name}-standby-lag`,
+        alarmName: resourceName(config.name, 'standby-lag'),
         alarmDescription: `The standby's replica lag is above ${lagThreshold} s (RPO target minus margin): a promotion now would lose more than the RPO allows`,
         metric: lag('Maximum'),
         threshold: lagThreshold,
@@ -204,7 +205,7 @@ export class DrRecoveryStack extends EnvironmentStack {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       alarm('StandbyNotAvailable', {
-        alarmName: `authdb-dr-${config.name}-standby-not-available`,
+        alarmName: resourceName(config.name, 'standby-not-available'),
         alarmDescription: 'The standby reports no replica lag: it is not available, or replication has stopped',
         metric: lag('SampleCount'),
         threshold: 1,
@@ -215,7 +216,7 @@ export class DrRecoveryStack extends EnvironmentStack {
       });
       // Replication stopped/terminated, instance failure or unavailability arrive as RDS events.
       new rds.CfnEventSubscription(this, 'StandbyEvents', {
-        subscriptionName: `authdb-dr-${config.name}-standby-events`,
+        subscriptionName: resourceName(config.name, 'standby-events'),
         snsTopicArn: this.alertTopic.topicArn,
         sourceType: 'db-instance',
         sourceIds: [standby.instanceIdentifier],
@@ -232,7 +233,7 @@ export class DrRecoveryStack extends EnvironmentStack {
     }
     widgets.push(new cloudwatch.AlarmStatusWidget({ title: 'DR-region alarms', alarms: this.alarms }));
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `authdb-dr-${config.name}-dr`,
+      dashboardName: resourceName(config.name, 'dr'),
       widgets: [widgets],
     });
 

@@ -1,9 +1,10 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { workflowEnvironment } from '../function-environment.js';
 import type { LambdaFunction } from '../lambda-function.js';
 import { reportEnvironment } from '../workflow-parts/report.js';
 import { type ScratchDeleters, scratchDeleters } from '../workflow-parts/scratch-lifecycle.js';
-import { verifierFunctionSettings } from '../workflow-parts/verifier.js';
+import { verifierEnvironment, verifierTimeout } from '../workflow-parts/verifier.js';
 import { workflowFunctions } from '../workflow-parts.js';
 import type { DrillNetwork } from './network.js';
 import type { DrDrillWorkflowProps } from './props.js';
@@ -23,24 +24,33 @@ export function drillFunctions(
   const db = props.database;
   const fn = workflowFunctions(scope, props);
   const preflight = fn('drill-preflight', 'drill preflight (source, concurrency, RPO lag)', {
-    environment: { SOURCE_INSTANCE_ID: db.instanceIdentifier },
+    environment: workflowEnvironment('drill-preflight', { SOURCE_INSTANCE_ID: db.instanceIdentifier }),
   });
   const verifier = fn('drill-verifier', 'drill verifier (row counts, read-only, TLS, IAM auth)', {
     vpc: props.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     securityGroups: [network.verifierSecurityGroup],
-    ...verifierFunctionSettings({ ...props, verifierUser: props.verifierRole }),
+    timeout: verifierTimeout(props),
+    environment: workflowEnvironment(
+      'drill-verifier',
+      verifierEnvironment({ ...props, verifierUser: props.verifierRole }),
+    ),
   });
   const restore = fn('drill-restore', 'drill restore into a scratch instance', {
-    environment: {
+    environment: workflowEnvironment('drill-restore', {
       DRILL_INSTANCE_CLASS: props.instanceClass,
       DRILL_SUBNET_GROUP: network.subnetGroupName,
       DRILL_SECURITY_GROUP_ID: network.scratchSecurityGroup.securityGroupId,
       PARAMETER_GROUP: db.parameterGroupName,
-    },
+    }),
   });
   const status = fn('instance-status', 'one look at an instance status');
-  const report = fn('drill-report', 'drill report (S3, metrics, SNS)', { environment: reportEnvironment(props) });
+  const report = fn('drill-report', 'drill report (S3, metrics, SNS)', {
+    environment: workflowEnvironment('drill-report', {
+      ...reportEnvironment(props),
+      RPO_TARGET_SECONDS: props.rpoTarget.toSeconds(),
+    }),
+  });
   const deleters = scratchDeleters(scope, fn, {
     drill: 'drill',
     key: props.key,

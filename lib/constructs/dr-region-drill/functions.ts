@@ -1,9 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { workflowEnvironment } from '../function-environment.js';
 import type { LambdaFunction } from '../lambda-function.js';
 import { reportEnvironment } from '../workflow-parts/report.js';
 import { type ScratchDeleters, scratchDeleters } from '../workflow-parts/scratch-lifecycle.js';
-import { verifierFunctionSettings } from '../workflow-parts/verifier.js';
+import { type VerifierSettings, verifierEnvironment, verifierTimeout } from '../workflow-parts/verifier.js';
 import { workflowFunctions } from '../workflow-parts.js';
 import type { ScratchPlacement } from './network.js';
 import type { DrRegionDrillProps } from './props.js';
@@ -35,42 +36,43 @@ export function drRegionDrillFunctions(
     logRetention: config.logRetentionDays,
   });
   const preflight = fn('dr-drill-preflight', 'DR-region drill preflight (replicated backups, primary reachable?)', {
-    environment: {
+    environment: workflowEnvironment('dr-drill-preflight', {
       PRIMARY_REGION: config.primaryRegion,
       PRIMARY_INSTANCE_ID: props.primaryInstanceId,
-      PRIMARY_CHECK_TIMEOUT_MS: String(config.drRegionDrill.primaryCheckTimeoutSeconds * 1000),
-    },
+      PRIMARY_CHECK_TIMEOUT_MS: config.drRegionDrill.primaryCheckTimeoutSeconds * 1000,
+    }),
   });
-  const verifier = fn('dr-drill-verifier', 'DR-region drill verifier (row counts, read-only, TLS, IAM auth)', {
+  const verifier: VerifierSettings = {
+    databaseName: config.database.databaseName,
+    verifierUser: drill.verifierRole,
+    tables: drill.tables,
+    settle: Duration.minutes(drill.settleMinutes),
+    concurrency: drill.concurrency,
+    statementTimeout: Duration.seconds(drill.statementTimeoutSeconds),
+  };
+  const verifierFunction = fn('dr-drill-verifier', 'DR-region drill verifier (row counts, read-only, TLS, IAM auth)', {
     vpc: props.vpc,
     vpcSubnets: props.subnets,
     securityGroups: [props.lambdaSecurityGroup],
-    ...verifierFunctionSettings(
-      {
-        databaseName: config.database.databaseName,
-        verifierUser: drill.verifierRole,
-        tables: drill.tables,
-        settle: Duration.minutes(drill.settleMinutes),
-        concurrency: drill.concurrency,
-        statementTimeout: Duration.seconds(drill.statementTimeoutSeconds),
-      },
-      { CONNECT_TIMEOUT_MS: String(PRIMARY_CONNECT_TIMEOUT.toMilliseconds()) },
-    ),
+    timeout: verifierTimeout(verifier),
+    environment: workflowEnvironment('dr-drill-verifier', {
+      ...verifierEnvironment(verifier),
+      CONNECT_TIMEOUT_MS: PRIMARY_CONNECT_TIMEOUT.toMilliseconds(),
+    }),
   });
   const restore = fn('dr-drill-restore', 'DR-region drill restore from the replicated backups', {
-    environment: {
+    environment: workflowEnvironment('dr-drill-restore', {
       DRILL_INSTANCE_CLASS: drill.instanceClass,
       DRILL_SUBNET_GROUP: placement.subnetGroupName,
       DRILL_SECURITY_GROUP_ID: placement.securityGroup.securityGroupId,
       PARAMETER_GROUP: placement.parameterGroupName,
-    },
+    }),
   });
   const status = fn('instance-status', 'one look at an instance status');
   const report = fn('dr-drill-report', 'DR-region drill report (S3, metrics, SNS)', {
-    environment: reportEnvironment({
-      ...props,
-      rtoTarget: Duration.minutes(config.targets.rtoMinutes),
-      rpoTarget: Duration.minutes(config.targets.rpoMinutes),
+    environment: workflowEnvironment('dr-drill-report', {
+      ...reportEnvironment({ ...props, rtoTarget: Duration.minutes(config.targets.rtoMinutes) }),
+      RPO_TARGET_SECONDS: Duration.minutes(config.targets.rpoMinutes).toSeconds(),
     }),
   });
   const deleters = scratchDeleters(scope, fn, {
@@ -82,8 +84,11 @@ export function drRegionDrillFunctions(
   const age = fn('dr-drill-age', 'age of the last successful DR-region drill (metric)', {
     invokedBy: 'eventbridge',
     deadLetterQueue: deleters.deadLetters,
-    environment: { STATE_MACHINE_ARN: stateMachineArn },
+    environment: workflowEnvironment('dr-drill-age', { STATE_MACHINE_ARN: stateMachineArn }),
   });
   const { cleanup, sweeper } = deleters;
-  return { functions: { preflight, verifier, restore, status, report, cleanup, sweeper, age }, deleters };
+  return {
+    functions: { preflight, verifier: verifierFunction, restore, status, report, cleanup, sweeper, age },
+    deleters,
+  };
 }

@@ -1,8 +1,10 @@
 import { Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { workflowEnvironment } from '../function-environment.js';
 import type { LambdaFunction } from '../lambda-function.js';
-import { databaseFunction, reportFunction } from '../promotion-parts.js';
+import { databaseFunction } from '../promotion-parts.js';
+import { reportEnvironment } from '../workflow-parts/report.js';
 import { workflowFunctions } from '../workflow-parts.js';
 import type { FailoverWorkflowProps } from './props.js';
 
@@ -18,18 +20,18 @@ export function failoverFunctions(
 ): { functions: FailoverFunctions; verifierSecurityGroup: ec2.SecurityGroup } {
   const fn = workflowFunctions(scope, props);
   const control = fn('failover-control', 'failover: validate, promote or restore, watch the new writer', {
-    environment: {
+    environment: workflowEnvironment('failover-control', {
       PRIMARY_INSTANCE_ID: props.primaryInstanceId,
       STANDBY_INSTANCE_ID: props.standbyInstanceId,
       SUBNET_GROUP: props.subnetGroup.subnetGroupName,
       PARAMETER_GROUP: props.parameterGroupName,
       SECURITY_GROUP_ID: props.databaseSecurityGroup.securityGroupId,
       DR_VAULT_NAME: props.vault.backupVaultName,
-      INSTANCE_CLASSES: JSON.stringify(props.instanceClasses),
-      BACKUP_RETENTION_DAYS: String(props.backupRetention.toDays()),
-      PROMOTE_TIMEOUT_SECONDS: String(props.promoteTimeout.toSeconds()),
-      RESTORE_TIMEOUT_SECONDS: String(props.restoreTimeout.toSeconds()),
-    },
+      INSTANCE_CLASSES: props.instanceClasses,
+      BACKUP_RETENTION_DAYS: props.backupRetention.toDays(),
+      PROMOTE_TIMEOUT_SECONDS: props.promoteTimeout.toSeconds(),
+      RESTORE_TIMEOUT_SECONDS: props.restoreTimeout.toSeconds(),
+    }),
   });
   const verifier = databaseFunction(
     scope,
@@ -45,19 +47,22 @@ export function failoverFunctions(
       // The DR standby stack owns the databases' security group (the rule's id is deployed: keep it).
       database: { owner: Stack.of(props.databaseSecurityGroup), securityGroup: props.databaseSecurityGroup },
       why: 'failover verifier (read-only role) to the DR-region databases',
-      environment: {
+      environment: workflowEnvironment('failover-verify', {
         DATABASE_NAME: props.databaseName,
         VERIFIER_USER: props.verifierRole,
-        TABLES: JSON.stringify(props.tables),
-        CONCURRENCY: String(props.concurrency),
-        STATEMENT_TIMEOUT_MS: String(props.statementTimeout.toMilliseconds()),
-        MAX_DATA_AGE_SECONDS: String(props.maxDataAge.toSeconds()),
-      },
+        TABLES: props.tables,
+        CONCURRENCY: props.concurrency,
+        STATEMENT_TIMEOUT_MS: props.statementTimeout.toMilliseconds(),
+        MAX_DATA_AGE_SECONDS: props.maxDataAge.toSeconds(),
+      }),
     },
   );
-  const report = reportFunction(fn, 'failover-report', 'failover report (S3, metrics, SNS)', props, {
-    RPO_TARGET_SECONDS: String(props.rpoTarget.toSeconds()),
-    DATABASE_NAME: props.databaseName,
+  const report = fn('failover-report', 'failover report (S3, metrics, SNS)', {
+    environment: workflowEnvironment('failover-report', {
+      ...reportEnvironment(props),
+      RPO_TARGET_SECONDS: props.rpoTarget.toSeconds(),
+      DATABASE_NAME: props.databaseName,
+    }),
   });
   return {
     functions: { control, verify: verifier.function, report },

@@ -1,7 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { stsHost } from '../../../contract/identity-proof.js';
+import { workflowEnvironment } from '../function-environment.js';
 import type { LambdaFunction } from '../lambda-function.js';
+import { reportEnvironment } from '../workflow-parts/report.js';
 import { workflowFunctions } from '../workflow-parts.js';
 import type { RestoreWorkflowProps } from './props.js';
 
@@ -27,41 +29,40 @@ export function restoreFunctions(
   const identity = { STS_HOST: stsHost(stack.region, stack.urlSuffix), ACCOUNT: stack.account };
   const approvalTimeout = props.cutover.approvalTimeout;
   const validate = fn('restore-validate', 'restore input validation (before anything is created)', {
-    environment: {
+    environment: workflowEnvironment('restore-validate', {
       SOURCE_INSTANCE_ID: sourceId,
-      ALLOWED_INSTANCE_CLASSES: JSON.stringify(props.allowedInstanceClasses),
-      DATA_LOSS_ACK_AFTER_HOURS: String(props.cutover.dataLossAcknowledgementAfter.toMinutes() / 60),
-      APPROVAL_REQUIRED: String(approvalTimeout !== undefined),
+      ALLOWED_INSTANCE_CLASSES: props.allowedInstanceClasses,
+      DATA_LOSS_ACK_AFTER_HOURS: props.cutover.dataLossAcknowledgementAfter.toMinutes() / 60,
+      APPROVAL_REQUIRED: approvalTimeout !== undefined,
       ...identity,
-    },
+    }),
   });
   const start = fn('restore-start', 'restore into a new instance with production settings');
   const finish = fn('restore-finish', 'restore follow-up settings and failure tagging', {
-    environment: {
+    environment: workflowEnvironment('restore-finish', {
       DR_REGION: props.drRegion,
       DR_KEY_ARN: props.drKey.keyArn,
-      REPLICATION_RETENTION_DAYS: String(props.replicatedBackupRetention.toDays()),
-    },
+      REPLICATION_RETENTION_DAYS: props.replicatedBackupRetention.toDays(),
+    }),
   });
   const cutover = fn('restore-cutover', 'restore cutover (renames source and restored instance)', {
-    environment: { SOURCE_INSTANCE_ID: sourceId, STATE_MACHINE_ARN: stateMachineArn },
+    environment: workflowEnvironment('restore-cutover', {
+      SOURCE_INSTANCE_ID: sourceId,
+      STATE_MACHINE_ARN: stateMachineArn,
+    }),
   });
   const report = fn('restore-report', 'restore report (S3, metrics, SNS)', {
-    environment: {
-      REPORT_BUCKET: props.reportBucket.bucketName,
-      ALERT_TOPIC_ARN: props.alertTopic.topicArn,
-      RTO_TARGET_SECONDS: String(props.rtoTarget.toSeconds()),
-    },
+    environment: workflowEnvironment('restore-report', reportEnvironment(props)),
   });
   if (!approvalTimeout) return { validate, start, finish, cutover, report };
   const approval = fn('restore-approval', 'restore cutover approval (two-person rule)', {
-    environment: {
+    environment: workflowEnvironment('restore-approval', {
       ALERT_TOPIC_ARN: props.alertTopic.topicArn,
-      APPROVAL_TIMEOUT_MINUTES: String(approvalTimeout.toMinutes()),
+      APPROVAL_TIMEOUT_MINUTES: approvalTimeout.toMinutes(),
       // Only executions of this machine (and of the rewind's, added by RewindCutover) are approved.
       STATE_MACHINE_ARN: stateMachineArn,
       ...identity,
-    },
+    }),
   });
   return { validate, start, finish, cutover, report, approval };
 }

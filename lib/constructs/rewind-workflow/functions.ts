@@ -1,7 +1,10 @@
+import { Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { environmentPart, type WorkflowEnvironmentValues, workflowEnvironment } from '../function-environment.js';
 import type { LambdaFunction } from '../lambda-function.js';
-import { databaseFunction, reportFunction } from '../promotion-parts.js';
+import { databaseFunction } from '../promotion-parts.js';
+import { reportEnvironment } from '../workflow-parts/report.js';
 import { workflowFunctions } from '../workflow-parts.js';
 import type { RewindWorkflowProps } from './props.js';
 
@@ -10,6 +13,9 @@ const REBOOT_ESTIMATE_SECONDS = 180;
 const PROMOTE_ESTIMATE_SECONDS = 300;
 /** Replay speed assumed for the estimate; bench/rewind.bench.ts measures it on this machine. */
 const REPLAY_BYTES_PER_SECOND = 20 * 1024 * 1024;
+
+/** Set on the control function by RewindCutover, which owns the approval. */
+type ApprovalSettings = 'APPROVAL_REQUIRED' | 'STS_HOST' | 'ACCOUNT';
 
 export type RewindFunctions = Record<'control' | 'replay' | 'report', LambdaFunction>;
 
@@ -24,15 +30,15 @@ export function rewindFunctions(
   const replica = props.replica;
   const fn = workflowFunctions(scope, props);
   const control = fn('rewind-control', 'rewind: parameter group, reboot and promotion of the delayed replica', {
-    environment: {
+    environment: environmentPart('rewind-control', {
       REPLICA_INSTANCE_ID: replica.instanceIdentifier,
       REPLICA_PARAMETER_GROUP: replica.parameterGroupName,
-      BACKUP_RETENTION_DAYS: String(props.backupRetention.toDays()),
-      REBOOT_TIMEOUT_SECONDS: String(props.promoteTimeout.toSeconds()),
-      REPLAY_TIMEOUT_SECONDS: String(props.replayTimeout.toSeconds()),
-      PROMOTE_TIMEOUT_SECONDS: String(props.promoteTimeout.toSeconds()),
+      BACKUP_RETENTION_DAYS: props.backupRetention.toDays(),
+      REBOOT_TIMEOUT_SECONDS: props.promoteTimeout.toSeconds(),
+      REPLAY_TIMEOUT_SECONDS: props.replayTimeout.toSeconds(),
+      PROMOTE_TIMEOUT_SECONDS: props.promoteTimeout.toSeconds(),
       PRODUCTION_INSTANCE_ID: props.database.instanceIdentifier,
-    },
+    } satisfies Omit<WorkflowEnvironmentValues<'rewind-control'>, ApprovalSettings>),
   });
   const replay = databaseFunction(
     scope,
@@ -47,24 +53,27 @@ export function rewindFunctions(
       },
       database: { owner: replica, securityGroup: replica.securityGroup },
       why: 'rewind (replay-control and verifier roles) to the delayed replica',
-      environment: {
+      environment: workflowEnvironment('rewind-replay', {
         REPLICA_HOST: replica.instance.dbInstanceEndpointAddress,
-        REPLICA_PORT: replica.instance.dbInstanceEndpointPort,
+        REPLICA_PORT: Token.asNumber(replica.instance.dbInstanceEndpointPort),
         DATABASE_NAME: props.databaseName,
         REPLAY_CONTROL_USER: props.replayControlRole,
         VERIFIER_USER: props.verifierRole,
-        TABLES: JSON.stringify(props.tables),
-        CONCURRENCY: String(props.concurrency),
-        MARGIN_SECONDS: String(props.margin.toSeconds()),
-        REPLAY_BYTES_PER_SECOND: String(REPLAY_BYTES_PER_SECOND),
-        REBOOT_ESTIMATE_SECONDS: String(REBOOT_ESTIMATE_SECONDS),
-        PROMOTE_ESTIMATE_SECONDS: String(PROMOTE_ESTIMATE_SECONDS),
-      },
+        TABLES: props.tables,
+        CONCURRENCY: props.concurrency,
+        MARGIN_SECONDS: props.margin.toSeconds(),
+        REPLAY_BYTES_PER_SECOND,
+        REBOOT_ESTIMATE_SECONDS,
+        PROMOTE_ESTIMATE_SECONDS,
+      }),
     },
   );
-  const report = reportFunction(fn, 'rewind-report', 'rewind report (S3, metrics, SNS)', props, {
-    MARGIN_SECONDS: String(props.margin.toSeconds()),
-    PRODUCTION_INSTANCE_ID: props.database.instanceIdentifier,
+  const report = fn('rewind-report', 'rewind report (S3, metrics, SNS)', {
+    environment: workflowEnvironment('rewind-report', {
+      ...reportEnvironment(props),
+      MARGIN_SECONDS: props.margin.toSeconds(),
+      PRODUCTION_INSTANCE_ID: props.database.instanceIdentifier,
+    }),
   });
   return { functions: { control, replay: replay.function, report }, replaySecurityGroup: replay.securityGroup };
 }

@@ -8,10 +8,16 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { FunctionEntry } from '../../../contract/env.js';
+import { workflowEnvironment } from '../function-environment.js';
 import type { LambdaFunction, LambdaFunctionProps } from '../lambda-function.js';
 import { acknowledgeInlinePolicy } from '../nag.js';
 
-type FunctionFactory = (entry: string, description: string, more?: Partial<LambdaFunctionProps>) => LambdaFunction;
+type FunctionFactory = (
+  entry: FunctionEntry,
+  description: string,
+  more?: Partial<LambdaFunctionProps>,
+) => LambdaFunction;
 
 /** What deletes a drill's scratch instances: its own cleanup, and the sweeper for anything left behind. */
 export interface ScratchDeleters {
@@ -44,7 +50,7 @@ export function scratchDeleters(
     invokedBy: 'eventbridge',
     deadLetterQueue: deadLetters,
     timeout: Duration.minutes(5),
-    environment: { MAX_AGE_HOURS: String(props.sweeperMaxAgeHours) },
+    environment: workflowEnvironment('drill-sweeper', { MAX_AGE_HOURS: props.sweeperMaxAgeHours }),
   });
   return { cleanup, sweeper, deadLetters };
 }

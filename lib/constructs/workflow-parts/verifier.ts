@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type { WorkflowEnvironmentValues } from '../function-environment.js';
 
 export interface VerifierSettings {
   readonly databaseName: string;
@@ -11,20 +12,21 @@ export interface VerifierSettings {
 }
 
 /**
- * The timeout and environment every row-count verifier shares (drills and restore-test validation): a minute
- * beyond the statement timeout, so a slow count fails with its own error rather than the function's.
+ * The timeout every row-count verifier shares (drills and restore-test validation): a minute beyond the statement
+ * timeout, so a slow count fails with its own error rather than the function's.
  */
-export function verifierFunctionSettings(v: VerifierSettings, more: Record<string, string> = {}) {
+export function verifierTimeout(v: Pick<VerifierSettings, 'statementTimeout'>): Duration {
+  return Duration.seconds(v.statementTimeout.toSeconds() + 60);
+}
+
+/** The environment every drill verifier shares (the drill's own; the others add theirs). */
+export function verifierEnvironment(v: VerifierSettings): WorkflowEnvironmentValues<'drill-verifier'> {
   return {
-    timeout: Duration.seconds(v.statementTimeout.toSeconds() + 60),
-    environment: {
-      DATABASE_NAME: v.databaseName,
-      VERIFIER_USER: v.verifierUser,
-      TABLES: JSON.stringify(v.tables),
-      SETTLE_SECONDS: String(v.settle.toSeconds()),
-      CONCURRENCY: String(v.concurrency),
-      STATEMENT_TIMEOUT_MS: String(v.statementTimeout.toMilliseconds()),
-      ...more,
-    },
+    DATABASE_NAME: v.databaseName,
+    VERIFIER_USER: v.verifierUser,
+    TABLES: v.tables,
+    SETTLE_SECONDS: v.settle.toSeconds(),
+    CONCURRENCY: v.concurrency,
+    STATEMENT_TIMEOUT_MS: v.statementTimeout.toMilliseconds(),
   };
 }
