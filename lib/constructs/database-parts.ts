@@ -216,3 +216,22 @@ export function admitPostgres(
     description,
   });
 }
+
+/** A PostgreSQL server's security group, and the construct its ingress rules are named after (see admitPostgres). */
+export interface PostgresServer {
+  readonly owner: Construct;
+  readonly securityGroup: ec2.ISecurityGroup;
+}
+
+/**
+ * Lets the closed security group `client` reach PostgreSQL on `server`: the client's egress rule and the server's
+ * ingress rule (admitPostgres, so the ingress rule keeps its deployed logical id).
+ */
+export function reachPostgres(
+  client: ec2.SecurityGroup,
+  server: PostgresServer,
+  rules: { readonly egress: string; readonly ingress: string },
+): void {
+  client.addEgressRule(server.securityGroup, ec2.Port.tcp(POSTGRES_PORT), rules.egress);
+  admitPostgres(server.owner, server.securityGroup, client, rules.ingress);
+}

@@ -7,7 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { admitPostgres, POSTGRES_PORT } from './database-parts.js';
+import { type PostgresServer, reachPostgres } from './database-parts.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 import type { workflowFunctions } from './workflow-parts.js';
@@ -112,7 +112,7 @@ export interface DatabaseFunctionProps {
   readonly securityGroup: { readonly id: string; readonly description: string };
   /** What the function talks PostgreSQL to, and nothing else. */
   /** The database(s) reached, and the construct their ingress rule is named after (its logical id is deployed). */
-  readonly database: { readonly owner: Construct; readonly securityGroup: ec2.ISecurityGroup };
+  readonly database: PostgresServer;
   /** Description of both rules (who connects, to what). */
   readonly why: string;
   readonly environment: Record<string, string>;
@@ -135,8 +135,7 @@ export function databaseFunction(
     description: props.securityGroup.description,
     allowAllOutbound: false,
   });
-  securityGroup.addEgressRule(props.database.securityGroup, ec2.Port.tcp(POSTGRES_PORT), props.why);
-  admitPostgres(props.database.owner, props.database.securityGroup, securityGroup, props.why);
+  reachPostgres(securityGroup, props.database, { egress: props.why, ingress: props.why });
   const created = fn(entry, description, {
     vpc: props.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },

@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { POSTGRES_PORT } from './auth-database.js';
+import { reachPostgres } from './database-parts.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeInlinePolicy } from './nag.js';
 import { validationAlarms } from './restore-test-validation/alarms.js';
@@ -41,8 +42,11 @@ export class RestoreTestValidation extends Construct {
       props.vpc,
       'authdb restore test validation: PostgreSQL to the database and restore-test instances only',
     );
-    this.securityGroup.addEgressRule(db.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'production database');
-    db.allowConnectionsFrom(this.securityGroup, 'restore test validation (read-only verifier role)');
+    reachPostgres(
+      this.securityGroup,
+      { owner: db, securityGroup: db.securityGroup },
+      { egress: 'production database', ingress: 'restore test validation (read-only verifier role)' },
+    );
     // Both rules in this stack, explicitly: the add*Rule methods would put one in the backup stack, which this stack
     // depends on (a cycle).
     const postgres = { ipProtocol: 'tcp', fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT };
