@@ -43,6 +43,5 @@ export function drillNetwork(scope: Construct, props: DrDrillWorkflowProps): Dri
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     removalPolicy: RemovalPolicy.DESTROY,
   });
-  const subnetGroupName = (subnetGroup.node.defaultChild as rds.CfnDBSubnetGroup).ref;
-  return { scratchSecurityGroup, verifierSecurityGroup, subnetGroupName };
+  return { scratchSecurityGroup, verifierSecurityGroup, subnetGroupName: subnetGroup.subnetGroupName };
 }
