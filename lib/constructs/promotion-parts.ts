@@ -7,7 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { type PostgresServer, reachPostgres } from './database-parts.js';
+import { type PostgresServer, postgresClientGroup } from './database-parts.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 import type { workflowFunctions } from './workflow-parts.js';
@@ -130,12 +130,11 @@ export function databaseFunction(
   description: string,
   props: DatabaseFunctionProps,
 ): { function: LambdaFunction; securityGroup: ec2.SecurityGroup } {
-  const securityGroup = new ec2.SecurityGroup(scope, props.securityGroup.id, {
-    vpc: props.vpc,
-    description: props.securityGroup.description,
-    allowAllOutbound: false,
+  const securityGroup = postgresClientGroup(scope, props.securityGroup.id, props.vpc, props.database, {
+    group: props.securityGroup.description,
+    egress: props.why,
+    ingress: props.why,
   });
-  reachPostgres(securityGroup, props.database, { egress: props.why, ingress: props.why });
   const created = fn(entry, description, {
     vpc: props.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },

@@ -14,9 +14,8 @@ import { Construct } from 'constructs';
 import { apiCallMessage, apiCallPattern } from './audit-alerts.js';
 import type { AuthDatabase } from './auth-database.js';
 import { BootstrapSecretAccess } from './bootstrap-secret-access.js';
-import { reachPostgres } from './database-parts.js';
+import { postgresClientGroup, serverOf } from './database-parts.js';
 import { LAMBDA_ROOT, LambdaFunction } from './lambda-function.js';
-import { closedSecurityGroup } from './workflow-parts/network.js';
 
 /** CloudFormation type of the custom resource. */
 export const VERIFIER_ROLE_RESOURCE_TYPE = 'Custom::VerifierRole';
@@ -100,17 +99,11 @@ export class VerifierRoleBootstrap extends Construct {
     const secretArn = (database.instance.node.defaultChild as rds.CfnDBInstance).attrMasterUserSecretSecretArn;
     this.roleName = props.roleName;
 
-    this.securityGroup = closedSecurityGroup(
-      this,
-      'SecurityGroup',
-      vpc,
-      'authdb verifier role bootstrap: PostgreSQL to the database, HTTPS to Secrets Manager and S3',
-    );
-    reachPostgres(
-      this.securityGroup,
-      { owner: database, securityGroup: database.securityGroup },
-      { egress: 'the production database', ingress: 'verifier role bootstrap (master user, deploy time)' },
-    );
+    this.securityGroup = postgresClientGroup(this, 'SecurityGroup', vpc, serverOf(database), {
+      group: 'authdb verifier role bootstrap: PostgreSQL to the database, HTTPS to Secrets Manager and S3',
+      egress: 'the production database',
+      ingress: 'verifier role bootstrap (master user, deploy time)',
+    });
 
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'SecretsManagerEndpointSecurityGroup', {
       vpc,

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { POSTGRES_PORT } from '../auth-database.js';
-import { reachPostgres } from '../database-parts.js';
+import { reachPostgres, serverOf } from '../database-parts.js';
 import { closedSecurityGroup } from '../workflow-parts/network.js';
 import type { DrDrillWorkflowProps } from './props.js';
 
@@ -32,11 +32,10 @@ export function drillNetwork(scope: Construct, props: DrDrillWorkflowProps): Dri
   );
   scratchSecurityGroup.addIngressRule(verifierSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'drill verifier');
   verifierSecurityGroup.addEgressRule(scratchSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'scratch instances');
-  reachPostgres(
-    verifierSecurityGroup,
-    { owner: db, securityGroup: db.securityGroup },
-    { egress: 'production database', ingress: 'drill verifier (read-only role)' },
-  );
+  reachPostgres(verifierSecurityGroup, serverOf(db), {
+    egress: 'production database',
+    ingress: 'drill verifier (read-only role)',
+  });
   const subnetGroup = new rds.SubnetGroup(scope, 'ScratchSubnets', {
     vpc: props.vpc,
     description: 'authdb drill scratch instances: isolated subnets',
