@@ -96,6 +96,7 @@ export class AuthDatabase extends Construct implements ec2.IConnectable {
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
+      // Deployed as is (the method it names is now database-parts' reachPostgres): a new description replaces the group.
       description: 'authdb PostgreSQL: admits only security groups granted with allowConnectionsFrom',
       allowAllOutbound: false,
     });
