@@ -6,7 +6,6 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import {
-  admitPostgres,
   EXPORTED_LOGS,
   enhancedMonitoringRole,
   exportedLogGroups,
@@ -97,6 +96,7 @@ export class AuthDatabase extends Construct implements ec2.IConnectable {
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
+      // Deployed as is (the method it names is now database-parts' reachPostgres): a new description replaces the group.
       description: 'authdb PostgreSQL: admits only security groups granted with allowConnectionsFrom',
       allowAllOutbound: false,
     });
@@ -199,17 +199,6 @@ export class AuthDatabase extends Construct implements ec2.IConnectable {
       ack('NIST.800.53.R5::NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled', reason);
       ack('HIPAA.Security::HIPAA.Security-RDSInstanceDeletionProtectionEnabled', reason);
     }
-  }
-
-  /**
-   * Admits PostgreSQL connections from the security group `peer`, and nothing else. A peer in another stack gets the
-   * rule in its own stack (`remoteRule`), so the database stack never depends on its clients.
-   * @deprecated `peer.connections.allowTo(database, ec2.Port.tcp(POSTGRES_PORT), description)` adds this rule and
-   * the peer's egress rule too; kept until the drill, restore-test validation, logical backup and verifier
-   * bootstrap use it.
-   */
-  allowConnectionsFrom(peer: ec2.ISecurityGroup, description: string): void {
-    admitPostgres(this, this.securityGroup, peer, description);
   }
 
   /** Lets `grantee` log in as `dbUser` with IAM database authentication. */

@@ -1,8 +1,9 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { denyAllBut } from './deny-all-but.js';
 import { EncryptionKey } from './encryption-key.js';
 
 /** Actions on recovery points and on the policy itself that only the exempt roles may call. */
@@ -73,16 +74,10 @@ export class ProtectedBackupVault extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.vault.addToAccessPolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyRecoveryPointChangesExceptBreakGlassAndDeployment',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: [...PROTECTED_VAULT_ACTIONS],
-        resources: ['*'],
-        conditions: {
-          ArnNotEquals: { 'aws:PrincipalArn': [props.breakGlassRole.roleArn, props.deploymentRole.roleArn] },
-        },
-      }),
+      denyAllBut('DenyRecoveryPointChangesExceptBreakGlassAndDeployment', PROTECTED_VAULT_ACTIONS, [
+        props.breakGlassRole.roleArn,
+        props.deploymentRole.roleArn,
+      ]),
     );
   }
 }

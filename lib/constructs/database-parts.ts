@@ -216,3 +216,50 @@ export function admitPostgres(
     description,
   });
 }
+
+/** A PostgreSQL server's security group, and the construct its ingress rules are named after (see admitPostgres). */
+export interface PostgresServer {
+  readonly owner: Construct;
+  readonly securityGroup: ec2.ISecurityGroup;
+}
+
+/** A database construct as a PostgresServer: its own security group, its ingress rules named after it. */
+export function serverOf(database: Construct & { readonly securityGroup: ec2.ISecurityGroup }): PostgresServer {
+  return { owner: database, securityGroup: database.securityGroup };
+}
+
+/**
+ * Lets the closed security group `client` reach PostgreSQL on `server`: the client's egress rule and the server's
+ * ingress rule (admitPostgres, so the ingress rule keeps its deployed logical id).
+ */
+export function reachPostgres(
+  client: ec2.SecurityGroup,
+  server: PostgresServer,
+  rules: { readonly egress: string; readonly ingress: string },
+): void {
+  client.addEgressRule(server.securityGroup, ec2.Port.tcp(POSTGRES_PORT), rules.egress);
+  admitPostgres(server.owner, server.securityGroup, client, rules.ingress);
+}
+
+/** What a database client's security group and its two PostgreSQL rules say (deployed descriptions: keep them). */
+export interface PostgresClientDescriptions {
+  readonly group: string;
+  readonly egress: string;
+  readonly ingress: string;
+}
+
+/**
+ * The security group of a client of `server`: closed (no outbound rule but those added), PostgreSQL to the server,
+ * and admitted by it (reachPostgres).
+ */
+export function postgresClientGroup(
+  scope: Construct,
+  id: string,
+  vpc: ec2.IVpc,
+  server: PostgresServer,
+  describe: PostgresClientDescriptions,
+): ec2.SecurityGroup {
+  const group = new ec2.SecurityGroup(scope, id, { vpc, description: describe.group, allowAllOutbound: false });
+  reachPostgres(group, server, describe);
+  return group;
+}

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { denyAllBut } from './deny-all-but.js';
 
 /** Calls that would make every ciphertext of a key unreadable (at once, or after the pending window). */
 export const KEY_DESTRUCTION_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey'] as const;
@@ -139,37 +140,17 @@ export function keyPolicyFor(
         resources: ['*'],
         conditions: useConditions,
       }),
-      // aws:PrincipalArn is the role's ARN for each of its sessions, and does not change when a deleted role is
-      // re-created under the same name: no principal id to go stale, no role that must exist first.
-      new iam.PolicyStatement({
-        sid: 'DenyKeyDestructionExceptBreakGlass',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: [...KEY_DESTRUCTION_ACTIONS],
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': breakGlass } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'DenyPolicyChangeExceptBreakGlassAndDeployment',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:PutKeyPolicy'],
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [breakGlass, deploymentRole.roleArn] } },
-      }),
+      denyAllBut('DenyKeyDestructionExceptBreakGlass', KEY_DESTRUCTION_ACTIONS, [breakGlass]),
+      denyAllBut(
+        'DenyPolicyChangeExceptBreakGlassAndDeployment',
+        ['kms:PutKeyPolicy'],
+        [breakGlass, deploymentRole.roleArn],
+      ),
       // A grant is a second, policy-free path to the key: only AWS services may create them (for the resources they
       // encrypt, on behalf of a caller allowed above), the break-glass role otherwise. IfExists: a direct CreateGrant
       // may carry no GrantIsForAWSResource key at all.
-      new iam.PolicyStatement({
-        sid: 'DenyGrantsExceptForAwsResourcesAndBreakGlass',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          ArnNotEquals: { 'aws:PrincipalArn': breakGlass },
-          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false' },
-        },
+      denyAllBut('DenyGrantsExceptForAwsResourcesAndBreakGlass', ['kms:CreateGrant'], [breakGlass], {
+        BoolIfExists: { 'kms:GrantIsForAWSResource': 'false' },
       }),
     ],
   });

@@ -13,9 +13,9 @@ import { Construct } from 'constructs';
 import { dumpPrefix, LOGICAL_DUMP_ENV as ENV, encryptionContext } from '../../contract/logical-dump.js';
 import { resourceName } from '../../contract/names.js';
 import type { AuthDatabase } from './auth-database.js';
+import { postgresClientGroup, serverOf } from './database-parts.js';
 import { acknowledgeInlinePolicy, acknowledgeWildcard } from './nag.js';
 
-const POSTGRES_PORT = 5432;
 /** The repository root: the image's build context (the Dockerfile bundles jobs/ with the lock file's packages). */
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -59,13 +59,11 @@ export class LogicalBackupJob extends Construct {
     const isolated: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     const name = resourceName(props.environment, 'logical-dump');
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc,
-      description: 'authdb logical dump task: PostgreSQL to the database, HTTPS to the VPC endpoints',
-      allowAllOutbound: false,
+    this.securityGroup = postgresClientGroup(this, 'SecurityGroup', vpc, serverOf(database), {
+      group: 'authdb logical dump task: PostgreSQL to the database, HTTPS to the VPC endpoints',
+      egress: 'the production database',
+      ingress: 'logical dump task (read-only dump role)',
     });
-    database.allowConnectionsFrom(this.securityGroup, 'logical dump task (read-only dump role)');
-    this.securityGroup.addEgressRule(database.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'the production database');
     // Isolated subnets route HTTPS nowhere but to the VPC endpoints (interface ones below, the S3 gateway).
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs through the VPC endpoints only');
 

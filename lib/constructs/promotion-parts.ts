@@ -8,7 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { FunctionEntry } from '../../contract/env.js';
-import { admitPostgres, POSTGRES_PORT } from './database-parts.js';
+import { type PostgresServer, postgresClientGroup } from './database-parts.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 import type { workflowFunctions } from './workflow-parts.js';
@@ -113,7 +113,7 @@ export interface DatabaseFunctionProps {
   readonly securityGroup: { readonly id: string; readonly description: string };
   /** What the function talks PostgreSQL to, and nothing else. */
   /** The database(s) reached, and the construct their ingress rule is named after (its logical id is deployed). */
-  readonly database: { readonly owner: Construct; readonly securityGroup: ec2.ISecurityGroup };
+  readonly database: PostgresServer;
   /** Description of both rules (who connects, to what). */
   readonly why: string;
   readonly environment: Record<string, string>;
@@ -131,13 +131,11 @@ export function databaseFunction(
   description: string,
   props: DatabaseFunctionProps,
 ): { function: LambdaFunction; securityGroup: ec2.SecurityGroup } {
-  const securityGroup = new ec2.SecurityGroup(scope, props.securityGroup.id, {
-    vpc: props.vpc,
-    description: props.securityGroup.description,
-    allowAllOutbound: false,
+  const securityGroup = postgresClientGroup(scope, props.securityGroup.id, props.vpc, props.database, {
+    group: props.securityGroup.description,
+    egress: props.why,
+    ingress: props.why,
   });
-  securityGroup.addEgressRule(props.database.securityGroup, ec2.Port.tcp(POSTGRES_PORT), props.why);
-  admitPostgres(props.database.owner, props.database.securityGroup, securityGroup, props.why);
   const created = fn(entry, description, {
     vpc: props.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },

@@ -8,10 +8,7 @@ import { type ReadinessRowProps, readinessRow } from './readiness-row.js';
 import {
   backupJobMetrics,
   databaseMetrics,
-  drillOutcomeMetrics,
-  drillRpoMetrics,
-  drillRtoMetrics,
-  lastDrillMetrics,
+  drillDashboardMetrics,
   restoreOutcomeMetrics,
   unsuccessfulExecutionMetrics,
 } from './recovery-metrics.js';
@@ -62,6 +59,15 @@ export class RecoveryDashboard extends Construct {
       label: `restore-time target (RTO ${minutes(props.rtoTarget)} min)`,
       color: cloudwatch.Color.RED,
     };
+    const rtoGraph = (title: string, width: number, left: cloudwatch.IMetric[], stacked?: boolean) =>
+      new cloudwatch.GraphWidget({
+        title,
+        width,
+        left,
+        stacked,
+        leftAnnotations: [rtoAnnotation],
+        leftYAxis: seconds(),
+      });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
       dashboardName: resourcePrefix(e),
@@ -81,13 +87,13 @@ export class RecoveryDashboard extends Construct {
       );
     }
 
-    const rpo = drillRpoMetrics(e);
+    const drill = drillDashboardMetrics(e);
     this.dashboard.addWidgets(heading('RPO'));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'RPO lag per drill (max per hour)',
         width: 16,
-        left: [rpo.lag],
+        left: [drill.rpoLag],
         leftAnnotations: [
           { value: props.rpoTarget.toSeconds(), label: `RPO target ${minutes(props.rpoTarget)} min` },
           {
@@ -101,65 +107,37 @@ export class RecoveryDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Newest restored row age (freshness)',
         width: 8,
-        left: [rpo.freshness],
+        left: [drill.freshness],
         leftYAxis: seconds(),
       }),
     );
 
     // Restore and verification add up to the RTO; stacking applies to a whole graph, so the total has its own.
-    const rto = drillRtoMetrics(e);
-    const last = lastDrillMetrics(e);
     this.dashboard.addWidgets(heading('RTO of the last drills'));
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Drill restore and verification time (stacked)',
-        width: 9,
-        left: [rto.restore, rto.verify],
-        stacked: true,
-        leftAnnotations: [rtoAnnotation],
-        leftYAxis: seconds(),
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Drill RTO (restore requested to verified)',
-        width: 9,
-        left: [rto.total],
-        leftAnnotations: [rtoAnnotation],
-        leftYAxis: seconds(),
-      }),
+      rtoGraph('Drill restore and verification time (stacked)', 9, [drill.restore, drill.verify], true),
+      rtoGraph('Drill RTO (restore requested to verified)', 9, [drill.rto]),
       new cloudwatch.SingleValueWidget({
         title: 'Last drill',
         width: 6,
         height: 6,
-        metrics: [last.rto, last.rpoLag],
+        metrics: [drill.lastRto, drill.lastRpoLag],
       }),
     );
 
-    const outcomes = drillOutcomeMetrics(e);
-    const drillExecutions = unsuccessfulExecutionMetrics(props.drillStateMachine);
     this.dashboard.addWidgets(heading('Drill outcomes'));
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Drills per day: outcome and unsuccessful executions',
-        width: 12,
-        left: [
-          outcomes.succeeded,
-          outcomes.failed,
-          drillExecutions.failed,
-          drillExecutions.timedOut,
-          drillExecutions.aborted,
-        ],
-        leftYAxis: count(),
-      }),
+      outcomeGraph('Drills per day: outcome and unsuccessful executions', drill, props.drillStateMachine),
       new cloudwatch.GraphWidget({
         title: 'Mismatched tables',
         width: 6,
-        left: [outcomes.mismatchedTables],
+        left: [drill.mismatchedTables],
         leftYAxis: count(),
       }),
       new cloudwatch.GraphWidget({
         title: 'Orphaned drill instances',
         width: 6,
-        left: [outcomes.orphanedInstances],
+        left: [drill.orphanedInstances],
         leftYAxis: count(),
       }),
     );
@@ -190,22 +168,10 @@ export class RecoveryDashboard extends Construct {
 
     if (props.restoreStateMachine) {
       const restore = restoreOutcomeMetrics(e);
-      const executions = unsuccessfulExecutionMetrics(props.restoreStateMachine);
       this.dashboard.addWidgets(heading('Restores'));
       this.dashboard.addWidgets(
-        new cloudwatch.GraphWidget({
-          title: 'Restores per day: outcome and unsuccessful executions',
-          width: 12,
-          left: [restore.succeeded, restore.failed, executions.failed, executions.timedOut, executions.aborted],
-          leftYAxis: count(),
-        }),
-        new cloudwatch.GraphWidget({
-          title: 'Restore RTO (requested to verified)',
-          width: 12,
-          left: [restore.rto],
-          leftAnnotations: [rtoAnnotation],
-          leftYAxis: seconds(),
-        }),
+        outcomeGraph('Restores per day: outcome and unsuccessful executions', restore, props.restoreStateMachine),
+        rtoGraph('Restore RTO (requested to verified)', 12, [restore.rto]),
       );
     }
   }
@@ -238,6 +204,21 @@ function headerRow(props: RecoveryDashboardProps): cloudwatch.IWidget[] {
   const text = new cloudwatch.TextWidget({ markdown, width: alarms.length > 0 ? 16 : FULL_WIDTH, height: 4 });
   if (alarms.length === 0) return [text];
   return [text, new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 8, height: 4 })];
+}
+
+/** A workflow's outcomes per day as its report counts them, beside the executions that ended before reporting. */
+function outcomeGraph(
+  title: string,
+  outcomes: { readonly succeeded: cloudwatch.IMetric; readonly failed: cloudwatch.IMetric },
+  stateMachine: sfn.IStateMachine,
+): cloudwatch.GraphWidget {
+  const executions = unsuccessfulExecutionMetrics(stateMachine);
+  return new cloudwatch.GraphWidget({
+    title,
+    width: 12,
+    left: [outcomes.succeeded, outcomes.failed, executions.failed, executions.timedOut, executions.aborted],
+    leftYAxis: count(),
+  });
 }
 
 function heading(title: string): cloudwatch.TextWidget {

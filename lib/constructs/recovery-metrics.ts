@@ -34,58 +34,48 @@ export function restoreMetric(
   });
 }
 
-/** The drill's measured RPO: the source's restore lag behind now, and how old the newest restored row was. */
-export function drillRpoMetrics(environment: string) {
+const HOUR = Duration.hours(1);
+const DAY = Duration.days(1);
+
+/**
+ * The drill's metrics as the dashboard shows them, labelled. Each drill publishes one data point of each, at most one
+ * drill a day: the RTO phases and the outcomes are per day, the figures of the last drill per hour.
+ */
+export function drillDashboardMetrics(environment: string) {
+  const metric = (name: string, label: string, statistic = 'Maximum', period = HOUR) =>
+    drillMetric(environment, name, statistic, period).with({ label });
   return {
-    lag: drillMetric(environment, DRILL_METRICS.rpoLag).with({ label: 'RPO lag (s)' }),
-    freshness: drillMetric(environment, DRILL_METRICS.freshness).with({ label: 'newest restored row age (s)' }),
+    // The measured RPO: the source's restore lag behind now, and how old the newest restored row was.
+    rpoLag: metric(DRILL_METRICS.rpoLag, 'RPO lag (s)'),
+    freshness: metric(DRILL_METRICS.freshness, 'newest restored row age (s)'),
+    // The measured RTO: its two phases, which add up to the total.
+    restore: metric(DRILL_METRICS.restore, 'restore (requested → available)', 'Maximum', DAY),
+    verify: metric(DRILL_METRICS.verify, 'verification (available → verified)', 'Maximum', DAY),
+    rto: metric(DRILL_METRICS.rto, 'RTO (requested → verified)', 'Maximum', DAY),
+    // The last drill's: the latest data point is the last drill's.
+    lastRto: metric(DRILL_METRICS.rto, 'last drill RTO (s)'),
+    lastRpoLag: metric(DRILL_METRICS.rpoLag, 'last drill RPO lag (s)'),
+    // Outcomes, as the drill report counts them.
+    succeeded: metric(DRILL_METRICS.succeeded, 'drills succeeded', 'Sum', DAY),
+    failed: metric(DRILL_METRICS.failed, 'drills failed', 'Sum', DAY),
+    mismatchedTables: metric(DRILL_METRICS.mismatchedTables, 'tables whose rows did not match', 'Maximum', DAY),
+    orphanedInstances: metric(
+      DRILL_METRICS.orphanedInstances,
+      'scratch instances outliving their drill',
+      'Maximum',
+      DAY,
+    ),
   };
 }
 
-/** The drill's measured RTO: its two phases, which add up to the total. At most one drill a day. */
-export function drillRtoMetrics(environment: string) {
-  const day = Duration.days(1);
-  return {
-    restore: drillMetric(environment, DRILL_METRICS.restore, 'Maximum', day).with({
-      label: 'restore (requested → available)',
-    }),
-    verify: drillMetric(environment, DRILL_METRICS.verify, 'Maximum', day).with({
-      label: 'verification (available → verified)',
-    }),
-    total: drillMetric(environment, DRILL_METRICS.rto, 'Maximum', day).with({ label: 'RTO (requested → verified)' }),
-  };
-}
-
-/** What the last drill measured: each drill publishes one data point, so the latest is the last drill's. */
-export function lastDrillMetrics(environment: string) {
-  return {
-    rto: drillMetric(environment, DRILL_METRICS.rto).with({ label: 'last drill RTO (s)' }),
-    rpoLag: drillMetric(environment, DRILL_METRICS.rpoLag).with({ label: 'last drill RPO lag (s)' }),
-  };
-}
-
-/** Drill outcomes per day, as the drill report counts them. */
-export function drillOutcomeMetrics(environment: string) {
-  const day = Duration.days(1);
-  return {
-    succeeded: drillMetric(environment, DRILL_METRICS.succeeded, 'Sum', day).with({ label: 'drills succeeded' }),
-    failed: drillMetric(environment, DRILL_METRICS.failed, 'Sum', day).with({ label: 'drills failed' }),
-    mismatchedTables: drillMetric(environment, DRILL_METRICS.mismatchedTables, 'Maximum', day).with({
-      label: 'tables whose rows did not match',
-    }),
-    orphanedInstances: drillMetric(environment, DRILL_METRICS.orphanedInstances, 'Maximum', day).with({
-      label: 'scratch instances outliving their drill',
-    }),
-  };
-}
-
-/** Restore outcomes per day and the restore's RTO, as the restore report publishes them. */
+/** Restore outcomes per day and the restore's RTO, as the restore report publishes them, labelled. */
 export function restoreOutcomeMetrics(environment: string) {
-  const day = Duration.days(1);
+  const metric = (name: string, label: string, statistic: string) =>
+    restoreMetric(environment, name, statistic, DAY).with({ label });
   return {
-    succeeded: restoreMetric(environment, RESTORE_METRICS.succeeded, 'Sum', day).with({ label: 'restores succeeded' }),
-    failed: restoreMetric(environment, RESTORE_METRICS.failed, 'Sum', day).with({ label: 'restores failed' }),
-    rto: restoreMetric(environment, RESTORE_METRICS.rto, 'Maximum', day).with({ label: 'restore RTO (s)' }),
+    succeeded: metric(RESTORE_METRICS.succeeded, 'restores succeeded', 'Sum'),
+    failed: metric(RESTORE_METRICS.failed, 'restores failed', 'Sum'),
+    rto: metric(RESTORE_METRICS.rto, 'restore RTO (s)', 'Maximum'),
   };
 }
 

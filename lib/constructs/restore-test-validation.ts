@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { POSTGRES_PORT } from './auth-database.js';
+import { postgresClientGroup, serverOf } from './database-parts.js';
 import { workflowEnvironment } from './function-environment.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeInlinePolicy } from './nag.js';
@@ -13,7 +14,6 @@ import { validationAlarms } from './restore-test-validation/alarms.js';
 import { validationStateMachine } from './restore-test-validation/definition.js';
 import { grantValidation } from './restore-test-validation/permissions.js';
 import type { RestoreTestValidationProps } from './restore-test-validation/props.js';
-import { closedSecurityGroup } from './workflow-parts/network.js';
 import { verifierEnvironment, verifierTimeout } from './workflow-parts/verifier.js';
 import { workflowFunctions } from './workflow-parts.js';
 
@@ -37,14 +37,11 @@ export class RestoreTestValidation extends Construct {
     super(scope, id);
     const db = props.database;
 
-    this.securityGroup = closedSecurityGroup(
-      this,
-      'SecurityGroup',
-      props.vpc,
-      'authdb restore test validation: PostgreSQL to the database and restore-test instances only',
-    );
-    this.securityGroup.addEgressRule(db.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'production database');
-    db.allowConnectionsFrom(this.securityGroup, 'restore test validation (read-only verifier role)');
+    this.securityGroup = postgresClientGroup(this, 'SecurityGroup', props.vpc, serverOf(db), {
+      group: 'authdb restore test validation: PostgreSQL to the database and restore-test instances only',
+      egress: 'production database',
+      ingress: 'restore test validation (read-only verifier role)',
+    });
     // Both rules in this stack, explicitly: the add*Rule methods would put one in the backup stack, which this stack
     // depends on (a cycle).
     const postgres = { ipProtocol: 'tcp', fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT };

@@ -9,6 +9,7 @@ import type { LambdaFunction } from './lambda-function.js';
 import { acknowledgeWildcard } from './nag.js';
 import { approvalStates } from './restore-workflow/approval.js';
 import { planRollBack, renameTask, rollBackOnAbnormalEnd } from './restore-workflow/cutover.js';
+import { instanceEnd, pollUntil } from './workflow-parts/poll.js';
 import { invoke, recordError } from './workflow-parts.js';
 
 /** How long one rename may take before the handover gives up and rolls back (as the restore's cutover). */
@@ -174,62 +175,50 @@ export class RewindCutover extends Construct {
         resultPath: '$.steps.rollBack',
       }).next(failed),
     );
-    const waitLoop = (name: string, check: sfn.TaskStateBase, next: sfn.IChainable, what: string) => {
-      const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.duration(poll) });
+    // Wait until an available instance holds `holder` (missing = still renaming); any failure rolls back.
+    const renamed = (name: string, look: string, holder: string, step: string, next: sfn.IChainable, what: string) => {
+      const check = status(look, holder, `${step}.at`);
       check.addCatch(rollBack, { resultPath: '$.error' });
-      wait.next(check).next(
-        new sfn.Choice(this, `${name}?`)
-          .when(sfn.Condition.booleanEquals('$.renameStatus.available', true), next)
-          .when(
-            sfn.Condition.or(
-              sfn.Condition.booleanEquals('$.renameStatus.failed', true),
-              sfn.Condition.booleanEquals('$.renameStatus.timedOut', true),
-            ),
-            recordError(
-              this,
-              `${name}Failed`,
-              'CutoverFailed',
-              `States.Format('${what}: {} is {}', $.renameStatus.instanceId, $.renameStatus.status)`,
-            ).next(rollBack),
-          )
-          .otherwise(wait),
-      );
-      return wait;
+      const failed = ['failed', 'timedOut'] as const;
+      return pollUntil(this, {
+        waitId: `WaitFor${name}`,
+        choiceId: `${name}?`,
+        interval: poll,
+        check,
+        until: sfn.Condition.booleanEquals('$.renameStatus.available', true),
+        next,
+        unless: [
+          instanceEnd(this, `${name}Failed`, '$.renameStatus', failed, 'CutoverFailed', `${what}: {} is {}`, rollBack),
+        ],
+      });
     };
+    const rename = (id: string, action: 'rename-source' | 'rename-target', step: string) =>
+      renameTask(this, id, cutover, action, step, rollBack);
 
     const cutOver = new sfn.Pass(this, 'RecordCutOver', {
       parameters: { 'at.$': '$.renameStatus.checkedAt', 'holder.$': '$.plan.targetInstanceId' },
       resultPath: '$.steps.cutOver',
     }).next(done);
-    const nameHeld = waitLoop(
+    // Each wait is wired before its rename (as in the restore's cutover): the definition lists states in that order.
+    const nameHeld = renamed(
       'ProductionNameHeld',
-      status('ProductionNameStatus', '$.plan.sourceInstanceId', '$.steps.renameTarget.at'),
+      'ProductionNameStatus',
+      '$.plan.sourceInstanceId',
+      '$.steps.renameTarget',
       cutOver,
       'renaming the promoted replica into the production name',
     );
-    const renameTarget = renameTask(
-      this,
-      'RenameReplicaIntoProduction',
-      cutover,
-      'rename-target',
-      '$.steps.renameTarget',
-      rollBack,
-    );
+    const renameTarget = rename('RenameReplicaIntoProduction', 'rename-target', '$.steps.renameTarget');
     renameTarget.next(nameHeld);
-    const aside = waitLoop(
+    const aside = renamed(
       'ProductionAside',
-      status('ProductionAsideStatus', '$.plan.preRestoreInstanceId', '$.steps.renameSource.at'),
+      'ProductionAsideStatus',
+      '$.plan.preRestoreInstanceId',
+      '$.steps.renameSource',
       renameTarget,
       'renaming production aside',
     );
-    const renameSource = renameTask(
-      this,
-      'RenameProductionAside',
-      cutover,
-      'rename-source',
-      '$.steps.renameSource',
-      rollBack,
-    );
+    const renameSource = rename('RenameProductionAside', 'rename-source', '$.steps.renameSource');
     renameSource.next(aside);
     return renameSource;
   }

@@ -12,8 +12,9 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { apiCallMessage, apiCallPattern } from './audit-alerts.js';
-import { type AuthDatabase, POSTGRES_PORT } from './auth-database.js';
+import type { AuthDatabase } from './auth-database.js';
 import { BootstrapSecretAccess } from './bootstrap-secret-access.js';
+import { postgresClientGroup, serverOf } from './database-parts.js';
 import { LAMBDA_ROOT, LambdaFunction } from './lambda-function.js';
 
 /** CloudFormation type of the custom resource. */
@@ -98,14 +99,11 @@ export class VerifierRoleBootstrap extends Construct {
     const secretArn = (database.instance.node.defaultChild as rds.CfnDBInstance).attrMasterUserSecretSecretArn;
     this.roleName = props.roleName;
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc,
-      description: 'authdb verifier role bootstrap: PostgreSQL to the database, HTTPS to Secrets Manager and S3',
-      allowAllOutbound: false,
+    this.securityGroup = postgresClientGroup(this, 'SecurityGroup', vpc, serverOf(database), {
+      group: 'authdb verifier role bootstrap: PostgreSQL to the database, HTTPS to Secrets Manager and S3',
+      egress: 'the production database',
+      ingress: 'verifier role bootstrap (master user, deploy time)',
     });
-    database.allowConnectionsFrom(this.securityGroup, 'verifier role bootstrap (master user, deploy time)');
-    // allowConnectionsFrom adds the database's ingress rule but, here, no egress rule on this group: added explicitly.
-    this.securityGroup.addEgressRule(database.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'the production database');
 
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'SecretsManagerEndpointSecurityGroup', {
       vpc,

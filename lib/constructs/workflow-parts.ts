@@ -58,6 +58,21 @@ export function recordError(scope: Construct, id: string, error: string, causePa
   return new sfn.Pass(scope, id, { parameters: { Error: error, 'Cause.$': causePath }, resultPath: '$.error' });
 }
 
+/**
+ * A step whose failure does not end the workflow: its error is kept at `errorPath` and the workflow goes on to
+ * `onError` (by default where success goes, `next`).
+ */
+export function tolerateFailure<T extends sfn.TaskStateBase>(
+  task: T,
+  errorPath: string,
+  next: sfn.IChainable,
+  onError: sfn.IChainable = next,
+): T {
+  task.addCatch(onError, { resultPath: errorPath });
+  task.next(next);
+  return task;
+}
+
 /** Sets `path` to null (an optional result that does not exist on this path). */
 export function setNull(scope: Construct, id: string, path: string): sfn.Pass {
   return new sfn.Pass(scope, id, { result: { value: null } as sfn.Result, resultPath: path });

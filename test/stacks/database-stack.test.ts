@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
+import { admitPostgres } from '../../lib/constructs/database-parts.js';
 import { environmentStacks, templateOf } from '../support/app.js';
 
 const ENVIRONMENTS = ['dev', 'prod'] as const;
@@ -157,7 +158,7 @@ describe('database construct', () => {
   it('admits PostgreSQL from a granted security group only, on port 5432', () => {
     const { database } = environmentStacks('dev');
     const app = new ec2.SecurityGroup(database, 'App', { vpc: database.vpc });
-    database.database.allowConnectionsFrom(app, 'the authentication service');
+    admitPostgres(database.database, database.database.securityGroup, app, 'the authentication service');
     const template = Template.fromStack(database);
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'));
     expect(ingress).toHaveLength(1);

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { POSTGRES_PORT } from '../auth-database.js';
+import { reachPostgres, serverOf } from '../database-parts.js';
 import { closedSecurityGroup } from '../workflow-parts/network.js';
 import type { DrDrillWorkflowProps } from './props.js';
 
@@ -31,14 +32,15 @@ export function drillNetwork(scope: Construct, props: DrDrillWorkflowProps): Dri
   );
   scratchSecurityGroup.addIngressRule(verifierSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'drill verifier');
   verifierSecurityGroup.addEgressRule(scratchSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'scratch instances');
-  verifierSecurityGroup.addEgressRule(db.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'production database');
-  db.allowConnectionsFrom(verifierSecurityGroup, 'drill verifier (read-only role)');
+  reachPostgres(verifierSecurityGroup, serverOf(db), {
+    egress: 'production database',
+    ingress: 'drill verifier (read-only role)',
+  });
   const subnetGroup = new rds.SubnetGroup(scope, 'ScratchSubnets', {
     vpc: props.vpc,
     description: 'authdb drill scratch instances: isolated subnets',
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     removalPolicy: RemovalPolicy.DESTROY,
   });
-  const subnetGroupName = (subnetGroup.node.defaultChild as rds.CfnDBSubnetGroup).ref;
-  return { scratchSecurityGroup, verifierSecurityGroup, subnetGroupName };
+  return { scratchSecurityGroup, verifierSecurityGroup, subnetGroupName: subnetGroup.subnetGroupName };
 }

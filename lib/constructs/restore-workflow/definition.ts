@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { planningTask, setNull, workflowStateMachine } from '../workflow-parts.js';
+import { planningTask, setNull, tolerateFailure, workflowStateMachine } from '../workflow-parts.js';
 import { approvalStates } from './approval.js';
 import { cutoverStates, RENAME_WAIT } from './cutover.js';
 import type { RestoreFunctions } from './functions.js';
@@ -29,19 +29,19 @@ export function restoreStateMachine(
       new sfn.Fail(scope, 'RestoreFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
     )
     .otherwise(new sfn.Succeed(scope, 'RestoreSucceeded'));
-  const report = invoke('Report', f.report, undefined, '$.report');
-  report.addCatch(new sfn.Pass(scope, 'ReportFailed').next(outcome), { resultPath: '$.reportError' });
-  report.next(outcome);
+  const report = tolerateFailure(
+    invoke('Report', f.report, undefined, '$.report'),
+    '$.reportError',
+    outcome,
+    new sfn.Pass(scope, 'ReportFailed').next(outcome),
+  );
 
   // A failed restore keeps its instance (it may be the only copy): it is tagged as failed and reported.
-  const markFailed = invoke(
-    'MarkFailed',
-    f.finish,
-    { action: 'mark-failed', 'plan.$': '$.plan', 'error.$': '$.error' },
-    '$.marked',
+  const markFailed = tolerateFailure(
+    invoke('MarkFailed', f.finish, { action: 'mark-failed', 'plan.$': '$.plan', 'error.$': '$.error' }, '$.marked'),
+    '$.markError',
+    report,
   );
-  markFailed.addCatch(report, { resultPath: '$.markError' });
-  markFailed.next(report);
   const catchAll = <T extends tasks.LambdaInvoke>(task: T): T => {
     task.addCatch(markFailed, { resultPath: '$.error' });
     return task;
@@ -78,49 +78,54 @@ export function restoreStateMachine(
   );
   const noSourceCounts = setNull(scope, 'NoSourceCounts', '$.sourceCounts');
   noSourceCounts.next(verify);
-  const countSource = invoke(
-    'CountSource',
-    props.verifierFunction,
-    { action: 'count-source', 'plan.$': '$.plan', 'settleBefore.$': '$.restore.asOf' },
-    '$.sourceCounts',
-  );
   // An unreachable source (the incident) is not a failure: the counts are then reported without comparison.
-  countSource.addCatch(noSourceCounts, { resultPath: '$.sourceCountError' });
-  countSource.next(verify);
+  const countSource = tolerateFailure(
+    invoke(
+      'CountSource',
+      props.verifierFunction,
+      { action: 'count-source', 'plan.$': '$.plan', 'settleBefore.$': '$.restore.asOf' },
+      '$.sourceCounts',
+    ),
+    '$.sourceCountError',
+    verify,
+    noSourceCounts,
+  );
   const sourceReachable = new sfn.Choice(scope, 'SourceReachable?')
     .when(sfn.Condition.isNull('$.plan.source'), noSourceCounts)
     .otherwise(countSource);
 
+  // Waits until the look at the restored instance says `ready`; a failed or timed-out look marks the restore failed.
+  const waitForTarget = (
+    name: string,
+    since: string,
+    ready: 'available' | 'settled',
+    next: sfn.IChainable,
+    what: string,
+  ) =>
+    waitLoop(
+      name,
+      catchAll(status(`Check${name}`, '$.plan.targetInstanceId', since, props.maxWait)),
+      sfn.Condition.booleanEquals(`$.target.${ready}`, true),
+      next,
+      markFailed,
+      what,
+      props.maxWait,
+    );
+
   // What the restore API cannot set, applied once the instance is available, and waited for.
-  const checkSettings = catchAll(
-    status('CheckSettings', '$.plan.targetInstanceId', '$.settings.appliedAt', props.maxWait),
-  );
-  const waitSettings = waitLoop(
+  const waitSettings = waitForTarget(
     'Settings',
-    checkSettings,
-    sfn.Condition.booleanEquals('$.target.settled', true),
+    '$.settings.appliedAt',
+    'settled',
     sourceReachable,
-    markFailed,
     'applying settings',
-    props.maxWait,
   );
   const applySettings = catchAll(
     invoke('ApplySettings', f.finish, { action: 'apply-settings', 'plan.$': '$.plan' }, '$.settings'),
   );
   applySettings.next(waitSettings);
 
-  const checkTarget = catchAll(
-    status('CheckTarget', '$.plan.targetInstanceId', '$.restore.requestedAt', props.maxWait),
-  );
-  const waitTarget = waitLoop(
-    'Target',
-    checkTarget,
-    sfn.Condition.booleanEquals('$.target.available', true),
-    applySettings,
-    markFailed,
-    'restoring',
-    props.maxWait,
-  );
+  const waitTarget = waitForTarget('Target', '$.restore.requestedAt', 'available', applySettings, 'restoring');
   const startRestore = catchAll(invoke('StartRestore', f.start, { 'plan.$': '$.plan' }, '$.restore'));
   startRestore.next(waitTarget);
 

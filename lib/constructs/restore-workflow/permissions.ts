@@ -1,8 +1,8 @@
 import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { stateMachineName } from '../../../contract/names.js';
 import { CUTOVER_SUFFIX, RESTORED_INFIX } from '../../../contract/restore-input.js';
 import { PURPOSE_RESTORED, TAG_PURPOSE } from '../../../contract/tags.js';
 import type { LambdaFunction } from '../lambda-function.js';
@@ -32,6 +32,8 @@ export function grantRestorePermissions(
   const restoredTagged = { StringEquals: { [`aws:ResourceTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
   const restoredRequested = { StringEquals: { [`aws:RequestTag/${TAG_PURPOSE}`]: PURPOSE_RESTORED } };
   const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+  // `executionsArn` as cdk-nag names it in a finding.
+  const executionsFinding = `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:${stateMachineName(props.environment, 'restore')}:*`;
   const at = (resource: string, name: string, region = stack.region) =>
     `Resource::arn:${partition}:rds:${region}:${stack.account}:${resource}:${name}`;
   const allow = (fn: LambdaFunction, statement: iam.PolicyStatement, ...acks: [finding: string, reason: string][]) => {
@@ -102,7 +104,7 @@ export function grantRestorePermissions(
         restoredInstances,
         productionArn,
         rdsArn(scope, 'snapshot', '*'),
-        rdsArn(scope, 'subgrp', (db.subnetGroup.node.defaultChild as rds.CfnDBSubnetGroup).ref),
+        rdsArn(scope, 'subgrp', db.subnetGroup.subnetGroupName),
         rdsArn(scope, 'pg', db.parameterGroupName),
         rdsArn(scope, 'og', 'default:postgres-15'),
       ],
@@ -174,7 +176,7 @@ export function grantRestorePermissions(
   );
   acknowledgeWildcard(
     f.cutover.role,
-    `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:authdb-dr-${props.environment}-restore:*`,
+    executionsFinding,
     "Executions of the restore state machine (generated names): the cutover reads its caller's, read-only.",
   );
   allow(
@@ -208,7 +210,7 @@ export function grantRestorePermissions(
         resources: [executionsArn],
       }),
       [
-        `Resource::arn:${partition}:states:${stack.region}:${stack.account}:execution:authdb-dr-${props.environment}-restore:*`,
+        executionsFinding,
         "Executions of the restore state machine (generated names): the approval reads the asking one's, read-only.",
       ],
     );

@@ -1,8 +1,9 @@
 import type { Duration } from 'aws-cdk-lib';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { LambdaFunction } from '../lambda-function.js';
+import { type InstanceLookFlag, instanceEnd, pollUntil } from '../workflow-parts/poll.js';
 import { invoke as invokeLambda, recordError } from '../workflow-parts.js';
 import type { RestoreWorkflowProps } from './props.js';
 
@@ -51,30 +52,28 @@ export function restoreStates(scope: Construct, props: RestoreWorkflowProps): Re
         '$.target',
       ),
     waitLoop: (name, check, ready, next, onFailure, what, maxWait) => {
-      const wait = new sfn.Wait(scope, `WaitFor${name}`, { time: sfn.WaitTime.duration(props.poll) });
-      wait.next(check);
-      check.next(
-        new sfn.Choice(scope, `${name}?`)
-          .when(ready, next)
-          .when(
-            sfn.Condition.booleanEquals('$.target.failed', true),
-            failWith(
-              `${name}Failed`,
-              'RestoreFailed',
-              `States.Format('${what}: instance {} is {}', $.target.instanceId, $.target.status)`,
-            ).next(onFailure),
-          )
-          .when(
-            sfn.Condition.booleanEquals('$.target.timedOut', true),
-            failWith(
-              `${name}TimedOut`,
-              'RestoreTimedOut',
-              `States.Format('${what}: instance {} still {} after ${maxWait.toMinutes()} minutes', $.target.instanceId, $.target.status)`,
-            ).next(onFailure),
-          )
-          .otherwise(wait),
-      );
-      return wait;
+      const end = (flag: InstanceLookFlag, error: string, message: string) =>
+        instanceEnd(
+          scope,
+          `${name}${flag === 'failed' ? 'Failed' : 'TimedOut'}`,
+          '$.target',
+          [flag],
+          error,
+          message,
+          onFailure,
+        );
+      return pollUntil(scope, {
+        waitId: `WaitFor${name}`,
+        choiceId: `${name}?`,
+        interval: props.poll,
+        check,
+        until: ready,
+        next,
+        unless: [
+          end('failed', 'RestoreFailed', `${what}: instance {} is {}`),
+          end('timedOut', 'RestoreTimedOut', `${what}: instance {} still {} after ${maxWait.toMinutes()} minutes`),
+        ],
+      });
     },
   };
 }
