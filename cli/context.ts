@@ -73,6 +73,9 @@ export class UsageError extends Error {
 
 export type WorkflowKind = 'drill' | 'restore' | 'rewind' | 'failover';
 
+/** The workflows `executions --workflow` accepts. */
+export const LISTED_WORKFLOWS: readonly WorkflowKind[] = ['drill', 'restore', 'failover'];
+
 /**
  * The environment's workflows: the rewind exists only where a delayed replica does, the failover only in the DR
  * region (its recovery stack lives there).

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { knownEnvironments, loadConfig } from '../lib/config/load.js';
 import { describeError, failureKind } from './aws-errors.js';
 import { registerDrill } from './commands/drill.js';
+import { ANY_EXECUTION, registerStatusAndWatch } from './commands/execution-commands.js';
 import { registerExecutions } from './commands/executions.js';
 import { registerFailover } from './commands/failover.js';
 import { registerInfo } from './commands/info.js';
@@ -14,8 +15,6 @@ import { registerReadiness } from './commands/readiness.js';
 import { registerRestore } from './commands/restore.js';
 import { registerRewind } from './commands/rewind.js';
 import { registerStandby } from './commands/standby.js';
-import { registerStatus } from './commands/status.js';
-import { registerWatch } from './commands/watch.js';
 import { type CliDeps, EXIT, type ExitCode, type GlobalSettings, ObservationError, UsageError } from './context.js';
 
 export type { CliDeps } from './context.js';
@@ -88,8 +87,7 @@ export function buildProgram(deps: CliDeps, state: ProgramState = { exitCode: EX
   });
   registerDrill(program, deps, done);
   registerRestore(program, deps, done);
-  registerStatus(program, deps, done);
-  registerWatch(program, deps, done);
+  registerStatusAndWatch(program, deps, done, ANY_EXECUTION);
   registerExecutions(program, deps, done);
   registerInfo(program, deps, done);
   registerLogical(program, deps, done);
