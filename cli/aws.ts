@@ -91,7 +91,7 @@ export async function findExecution(deps: CliDeps, env: Environment, text: strin
   const kinds: WorkflowKind[] = [
     'restore',
     'drill',
-    ...workflowsOf(env).filter((k) => k === 'rewind' || k === 'failover'),
+    ...workflowsOf(env).filter((k) => k === 'rewind' || k === 'failover' || k === 'dr-region-drill'),
   ];
   for (const kind of kinds) {
     const execution = executionArnOf(env, kind, text);

@@ -5,6 +5,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, Option } from 'commander';
 import { knownEnvironments, loadConfig } from '../lib/config/load.js';
 import { describeError, failureKind } from './aws-errors.js';
+import { registerDrDrill } from './commands/dr-drill.js';
 import { registerDrill } from './commands/drill.js';
 import { ANY_EXECUTION, registerStatusAndWatch } from './commands/execution-commands.js';
 import { registerExecutions } from './commands/executions.js';
@@ -36,6 +37,8 @@ Usage of each command (add --help to any of them for details):
                           [--instance-class CLASS] [--dry-run] [--name NAME] [--watch [--interval S]]
   authdb-dr failover status|watch --env ENV EXECUTION   (in the DR region)
   authdb-dr standby       --env ENV   (the DR-region standby: state, replication, lag vs RPO)
+  authdb-dr dr-drill start --env ENV [--name NAME] [--dry-run] [--watch [--interval S]]   (in the DR region)
+  authdb-dr dr-drill status|watch --env ENV EXECUTION
   authdb-dr status        --env ENV EXECUTION (name or ARN)
   authdb-dr watch         --env ENV EXECUTION [--interval SECONDS]
   authdb-dr executions    --env ENV [--workflow drill|restore|failover] [--limit N]
@@ -95,6 +98,7 @@ export function buildProgram(deps: CliDeps, state: ProgramState = { exitCode: EX
   registerReadiness(program, deps, done);
   registerFailover(program, deps, done);
   registerStandby(program, deps, done);
+  registerDrDrill(program, deps, done);
   return program;
 }
 

@@ -49,11 +49,16 @@ export interface FailoverFlags {
  * region may be down). `--region` naming the primary region is bad input.
  */
 export function failoverEnvironment(deps: CliDeps, name: string): Environment {
+  return drRegionEnvironment(deps, name, 'the failover workflow');
+}
+
+/** The environment with the DR region as its region, for `what`, which runs only there. */
+export function drRegionEnvironment(deps: CliDeps, name: string, what: string): Environment {
   const env = resolveEnvironment(deps, name);
   if (env.region !== env.config.drRegion && settingsOf(deps).region !== undefined) {
     throw new UsageError(
       `--region = ${JSON.stringify(env.region)}; allowed: ${env.config.drRegion} (the DR region of ${name}, where ` +
-        'the failover workflow runs) or no --region',
+        `${what} runs) or no --region`,
     );
   }
   return resolveEnvironment({ ...deps, settings: { ...settingsOf(deps), region: env.config.drRegion } }, name);

@@ -27,6 +27,7 @@ export function elapsedMs(execution: DescribeExecutionCommandOutput, now: Date):
 export function workflowOf(execution: ExecutionArn): WorkflowKind {
   if (execution.stateMachine.endsWith('-restore')) return 'restore';
   if (execution.stateMachine.endsWith('-failover')) return 'failover';
+  if (execution.stateMachine.endsWith('-dr-region-drill')) return 'dr-region-drill';
   return execution.stateMachine.endsWith('-rewind') ? 'rewind' : 'drill';
 }
 
