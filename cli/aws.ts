@@ -91,7 +91,7 @@ export async function findExecution(deps: CliDeps, env: Environment, text: strin
   const kinds: WorkflowKind[] = [
     'restore',
     'drill',
-    ...workflowsOf(env).filter((k) => k === 'rewind' || k === 'failover'),
+    ...workflowsOf(env).filter((k) => k === 'rewind' || k === 'failover' || k === 'dr-region-drill'),
   ];
   for (const kind of kinds) {
     const execution = executionArnOf(env, kind, text);
@@ -107,4 +107,18 @@ export async function findExecution(deps: CliDeps, env: Environment, text: strin
       `${kinds.map((kind) => stateMachineName(env.name, kind)).join(' or ')} in ${env.region} ` +
       `(list them with: npx authdb-dr executions --env ${env.name})`,
   );
+}
+
+/** An execution of `kind`'s state machine, by name or ARN (a name is not looked up). */
+export async function executionOfKind(
+  deps: CliDeps,
+  env: Environment,
+  kind: WorkflowKind,
+  text: string,
+): Promise<ExecutionArn> {
+  if (text.startsWith('arn:')) return findExecution(deps, env, text);
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(text)) {
+    throw new UsageError(`execution = ${JSON.stringify(text)}; allowed: a ${kind} execution name or ARN`);
+  }
+  return executionArnOf(env, kind, text);
 }

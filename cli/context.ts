@@ -71,17 +71,21 @@ export class UsageError extends Error {
   }
 }
 
-export type WorkflowKind = 'drill' | 'restore' | 'rewind' | 'failover';
+export type WorkflowKind = 'drill' | 'restore' | 'rewind' | 'failover' | 'dr-region-drill';
+
+/** The workflows `executions --workflow` accepts. */
+export const LISTED_WORKFLOWS: readonly WorkflowKind[] = ['drill', 'restore', 'failover'];
 
 /**
- * The environment's workflows: the rewind exists only where a delayed replica does, the failover only in the DR
- * region (its recovery stack lives there).
+ * The environment's workflows: the rewind exists only where a delayed replica does, the failover and the DR-region
+ * drill only in the DR region (their stacks live there), the DR-region drill only where drRegionDrill.enabled.
  */
 export function workflowsOf(env: { config: EnvironmentConfig; region?: string }): WorkflowKind[] {
   const kinds: WorkflowKind[] = env.config.delayedReplica.enabled
     ? ['drill', 'restore', 'rewind']
     : ['drill', 'restore'];
-  return env.region === env.config.drRegion ? [...kinds, 'failover'] : kinds;
+  if (env.region !== env.config.drRegion) return kinds;
+  return env.config.drRegionDrill.enabled ? [...kinds, 'failover', 'dr-region-drill'] : [...kinds, 'failover'];
 }
 
 export interface Environment {

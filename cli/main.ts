@@ -5,7 +5,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, Option } from 'commander';
 import { knownEnvironments, loadConfig } from '../lib/config/load.js';
 import { describeError, failureKind } from './aws-errors.js';
+import { registerDrDrill } from './commands/dr-drill.js';
 import { registerDrill } from './commands/drill.js';
+import { ANY_EXECUTION, registerStatusAndWatch } from './commands/execution-commands.js';
 import { registerExecutions } from './commands/executions.js';
 import { registerFailover } from './commands/failover.js';
 import { registerInfo } from './commands/info.js';
@@ -14,8 +16,6 @@ import { registerReadiness } from './commands/readiness.js';
 import { registerRestore } from './commands/restore.js';
 import { registerRewind } from './commands/rewind.js';
 import { registerStandby } from './commands/standby.js';
-import { registerStatus } from './commands/status.js';
-import { registerWatch } from './commands/watch.js';
 import { type CliDeps, EXIT, type ExitCode, type GlobalSettings, ObservationError, UsageError } from './context.js';
 
 export type { CliDeps } from './context.js';
@@ -37,6 +37,8 @@ Usage of each command (add --help to any of them for details):
                           [--instance-class CLASS] [--dry-run] [--name NAME] [--watch [--interval S]]
   authdb-dr failover status|watch --env ENV EXECUTION   (in the DR region)
   authdb-dr standby       --env ENV   (the DR-region standby: state, replication, lag vs RPO)
+  authdb-dr dr-drill start --env ENV [--name NAME] [--dry-run] [--watch [--interval S]]   (in the DR region)
+  authdb-dr dr-drill status|watch --env ENV EXECUTION
   authdb-dr status        --env ENV EXECUTION (name or ARN)
   authdb-dr watch         --env ENV EXECUTION [--interval SECONDS]
   authdb-dr executions    --env ENV [--workflow drill|restore|failover] [--limit N]
@@ -88,8 +90,7 @@ export function buildProgram(deps: CliDeps, state: ProgramState = { exitCode: EX
   });
   registerDrill(program, deps, done);
   registerRestore(program, deps, done);
-  registerStatus(program, deps, done);
-  registerWatch(program, deps, done);
+  registerStatusAndWatch(program, deps, done, ANY_EXECUTION);
   registerExecutions(program, deps, done);
   registerInfo(program, deps, done);
   registerLogical(program, deps, done);
@@ -97,6 +98,7 @@ export function buildProgram(deps: CliDeps, state: ProgramState = { exitCode: EX
   registerReadiness(program, deps, done);
   registerFailover(program, deps, done);
   registerStandby(program, deps, done);
+  registerDrDrill(program, deps, done);
   return program;
 }
 

@@ -156,7 +156,7 @@ function seconds(from?: string, to?: string): number | undefined {
 /** `restores/ENV/YYYY/MM/NAME.json`: the key the report Lambdas write (lambda/shared/reporting.ts reportKey). */
 export function reportKeyOf(kind: WorkflowKind, env: string, startedAt: Date | undefined, name: string): string {
   const month = (startedAt ?? new Date(0)).toISOString().slice(0, 7).replace('-', '/');
-  return `${{ drill: 'drills', restore: 'restores', rewind: 'rewinds', failover: 'failovers' }[kind]}/${env}/${month}/${name}.json`;
+  return `${{ drill: 'drills', restore: 'restores', rewind: 'rewinds', failover: 'failovers', 'dr-region-drill': 'drills' }[kind]}/${env}/${month}/${name}.json`;
 }
 
 function tablesOf(v: z.infer<typeof verification> | undefined): TableResult[] {
@@ -206,7 +206,11 @@ export function executionResult(env: Environment, facts: ExecutionFacts): Execut
     kind: facts.kind,
     report: {
       key: reportKeyOf(facts.kind, env.name, facts.startDate, facts.name),
-      bucket: `output ReportBucketName of stack ${resourceName(env.name, 'recovery')}`,
+      // The DR-region drill writes to the bucket of its own stack, in the DR region (that stack has no such output).
+      bucket:
+        facts.kind === 'dr-region-drill'
+          ? `the report bucket of stack ${resourceName(env.name, 'dr-drill')} (${env.config.drRegion})`
+          : `output ReportBucketName of stack ${resourceName(env.name, 'recovery')}`,
     },
   };
   const rtoTarget = env.config.targets.rtoMinutes * 60;
@@ -299,6 +303,7 @@ export function resultLines(result: ExecutionResult): string[] {
   const label = {
     restore: 'Restored instance',
     drill: 'Scratch instance',
+    'dr-region-drill': 'Scratch instance',
     rewind: 'Rewound instance',
     failover: 'New writer',
   }[result.kind];

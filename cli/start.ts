@@ -6,7 +6,9 @@ import {
   checkExecutionName,
   type Environment,
   EXIT,
+  type ExecutionArn,
   type ExitCode,
+  LISTED_WORKFLOWS,
   parseExecutionArn,
   print,
   type WorkflowKind,
@@ -47,19 +49,44 @@ export async function startWorkflow(
     deps.err('Dry run: input is valid; no execution started.\n');
     return EXIT.ok;
   }
-  const client = deps.sfn(env.region);
+  const execution = await startExecution(deps, env, kind, input, name);
+  return followOrHint(deps, env, execution, flags.watch === true, flags.interval);
+}
+
+/** Starts `kind`'s state machine and prints the execution ARN on stdout, alone, for scripts. */
+export async function startExecution(
+  deps: CliDeps,
+  env: Environment,
+  kind: WorkflowKind,
+  input: unknown,
+  name: string | undefined,
+): Promise<ExecutionArn> {
+  const stateMachineArn = env.stateMachineArn(kind);
+  // `executions --workflow` lists only some kinds; for the others, all of the environment's executions.
+  const workflow = LISTED_WORKFLOWS.includes(kind) ? ` --workflow ${kind}` : '';
   const started = await observe(
     env,
     `start ${stateMachineArn}`,
-    () => client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name })),
+    () => deps.sfn(env.region).send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name })),
     // Without an answer the execution may or may not have started: look before starting another.
-    `npx authdb-dr executions --env ${env.name} --workflow ${kind}`,
+    `npx authdb-dr executions --env ${env.name}${workflow}`,
   );
   const execution = parseExecutionArn(env, started.executionArn!);
   print(deps, execution.arn);
-  if (!flags.watch) {
+  return execution;
+}
+
+/** Watches a started execution (`watch`), or says how to follow it. */
+export function followOrHint(
+  deps: CliDeps,
+  env: Environment,
+  execution: ExecutionArn,
+  watch: boolean,
+  intervalSeconds: number,
+): Promise<ExitCode> {
+  if (!watch) {
     deps.err(`Follow it with: ${reattachCommand(env, execution)}\n`);
-    return EXIT.ok;
+    return Promise.resolve(EXIT.ok);
   }
-  return watchExecution(deps, env, execution, flags.interval);
+  return watchExecution(deps, env, execution, intervalSeconds);
 }

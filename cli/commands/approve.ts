@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { type ProofKind, proofPurpose } from '../../contract/identity-proof.js';
 import { describeExecution, executionArnOf, findExecution, observe, reattachCommand } from '../aws.js';
 import { type CliDeps, type Environment, EXIT, type ExitCode, resolveEnvironment, UsageError } from '../context.js';
+import type { Done } from '../env-command.js';
 import { createIdentityProof } from '../identity-proof.js';
 import { envOption } from '../options.js';
 
@@ -151,12 +152,7 @@ export async function approveRestore(deps: CliDeps, flags: ApproveFlags): Promis
 }
 
 /** `<workflow> approve`: registered under `restore` and `rewind`, one command for either kind of execution. */
-export function registerApprove(
-  parent: Command,
-  deps: CliDeps,
-  done: (action: Promise<ExitCode>) => Promise<void>,
-  workflow: ApprovedWorkflow = 'restore',
-) {
+export function registerApprove(parent: Command, deps: CliDeps, done: Done, workflow: ApprovedWorkflow = 'restore') {
   const approve = parent
     .command('approve')
     .description(

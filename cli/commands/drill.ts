@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { type DrillInput, drillInputSchema } from '../../contract/drill-input.js';
-import { type CliDeps, type ExitCode, invalidInput, resolveEnvironment } from '../context.js';
-import { envOption, type StartFlags, startOptions } from '../options.js';
+import { type CliDeps, invalidInput } from '../context.js';
+import { type Done, envAction } from '../env-command.js';
+import { type StartFlags, startOptions } from '../options.js';
 import { startWorkflow } from '../start.js';
 
 const FLAGS = { mode: '--mode', snapshotIdentifier: '--snapshot', recoveryPointArn: '--recovery-point' };
@@ -37,7 +38,7 @@ export function validateDrillInput(input: unknown): DrillInput {
   return result.data;
 }
 
-export function registerDrill(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
+export function registerDrill(program: Command, deps: CliDeps, done: Done) {
   const drill = program.command('drill').description('the DR drill (authdb-dr-<env>-drill)');
   const start = drill
     .command('start')
@@ -45,14 +46,12 @@ export function registerDrill(program: Command, deps: CliDeps, done: (action: Pr
     .option('--mode <mode>', 'point-in-time (default), latest-snapshot, snapshot or recovery-point')
     .option('--snapshot <id>', 'snapshot to restore (mode snapshot)')
     .option('--recovery-point <arn>', 'AWS Backup recovery point ARN to restore (mode recovery-point)');
-  envOption(start, deps);
-  startOptions(start).action((flags: DrillFlags) =>
-    done(
-      (async () => {
-        const env = resolveEnvironment(deps, flags.env);
-        const input = validateDrillInput(drillInputFromFlags(flags));
-        return startWorkflow(deps, env, 'drill', input, flags);
-      })(),
-    ),
+  envAction(
+    start,
+    deps,
+    done,
+    (env, flags: DrillFlags) =>
+      startWorkflow(deps, env, 'drill', validateDrillInput(drillInputFromFlags(flags)), flags),
+    { options: startOptions },
   );
 }

@@ -5,14 +5,12 @@ import {
   type CliDeps,
   type Environment,
   EXIT,
-  type ExitCode,
-  print,
+  LISTED_WORKFLOWS,
   resolveEnvironment,
-  settingsOf,
   type WorkflowKind,
 } from '../context.js';
+import { type Done, envAction, printReport } from '../env-command.js';
 import { formatDuration } from '../format.js';
-import { envOption } from '../options.js';
 import { bothZones } from '../time.js';
 import { failoverEnvironment } from './failover.js';
 
@@ -75,33 +73,30 @@ function limit(value: string): number {
   return n;
 }
 
-export function registerExecutions(
-  program: Command,
-  deps: CliDeps,
-  done: (action: Promise<ExitCode>) => Promise<void>,
-) {
+export function registerExecutions(program: Command, deps: CliDeps, done: Done) {
   const executions = program
     .command('executions')
     .description('list the newest executions of the drill and restore workflows, with their status')
-    .addOption(new Option('--workflow <kind>', 'only this workflow').choices(['drill', 'restore', 'failover']))
+    .addOption(new Option('--workflow <kind>', 'only this workflow').choices([...LISTED_WORKFLOWS]))
     .option('--limit <n>', 'executions of each workflow (1 to 100)', limit, 10);
-  envOption(executions, deps).action((flags: { env: string; workflow?: WorkflowKind; limit: number }) =>
-    done(
-      (async () => {
-        // The failover state machine exists only in the DR region.
-        const env =
-          flags.workflow === 'failover' ? failoverEnvironment(deps, flags.env) : resolveEnvironment(deps, flags.env);
-        const workflows: WorkflowKind[] = flags.workflow ? [flags.workflow] : ['restore', 'drill'];
-        const rows = await listExecutions(deps, env, workflows, flags.limit);
-        if (settingsOf(deps).output === 'json') {
-          print(deps, JSON.stringify(rows, null, 2));
-        } else {
-          print(deps, `Executions of ${workflows.map((w) => env.stateMachineArn(w)).join(' and ')}:`);
-          for (const line of executionLines(rows)) print(deps, line);
-          if (rows.length > 0) print(deps, `Details: npx authdb-dr status --env ${env.name} NAME`);
-        }
-        return EXIT.ok;
-      })(),
-    ),
+  envAction(
+    executions,
+    deps,
+    done,
+    async (env, flags: { env: string; workflow?: WorkflowKind; limit: number }) => {
+      const workflows: WorkflowKind[] = flags.workflow ? [flags.workflow] : ['restore', 'drill'];
+      const rows = await listExecutions(deps, env, workflows, flags.limit);
+      printReport(deps, rows, () => [
+        `Executions of ${workflows.map((w) => env.stateMachineArn(w)).join(' and ')}:`,
+        ...executionLines(rows),
+        ...(rows.length > 0 ? [`Details: npx authdb-dr status --env ${env.name} NAME`] : []),
+      ]);
+      return EXIT.ok;
+    },
+    {
+      // The failover state machine exists only in the DR region.
+      environment: (d, flags) =>
+        flags.workflow === 'failover' ? failoverEnvironment(d, flags.env) : resolveEnvironment(d, flags.env),
+    },
   );
 }

@@ -8,16 +8,8 @@ import type { Command } from 'commander';
 import { resourceName } from '../../contract/names.js';
 import { observe } from '../aws.js';
 import { describeError } from '../aws-errors.js';
-import {
-  type CliDeps,
-  type Environment,
-  EXIT,
-  type ExitCode,
-  print,
-  resolveEnvironment,
-  settingsOf,
-} from '../context.js';
-import { envOption } from '../options.js';
+import { type CliDeps, type Environment, EXIT } from '../context.js';
+import { type Done, envAction, printReport } from '../env-command.js';
 import { bothZones } from '../time.js';
 import { type ExecutionRow, executionLines, listExecutions } from './executions.js';
 
@@ -205,22 +197,16 @@ export function infoLines(info: EnvironmentInfo): string[] {
   return lines;
 }
 
-export function registerInfo(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
+export function registerInfo(program: Command, deps: CliDeps, done: Done) {
   const info = program
     .command('info')
     .description(
       'what can be restored: the restorable window in the primary and DR regions, the newest snapshots and ' +
         'recovery points per vault, the last drills and restores with their outcome',
     );
-  envOption(info, deps).action((flags: { env: string }) =>
-    done(
-      (async () => {
-        const env = resolveEnvironment(deps, flags.env);
-        const result = await environmentInfo(deps, env);
-        if (settingsOf(deps).output === 'json') print(deps, JSON.stringify(result, null, 2));
-        else for (const line of infoLines(result)) print(deps, line);
-        return EXIT.ok;
-      })(),
-    ),
-  );
+  envAction(info, deps, done, async (env) => {
+    const result = await environmentInfo(deps, env);
+    printReport(deps, result, () => infoLines(result));
+    return EXIT.ok;
+  });
 }

@@ -20,17 +20,9 @@ import { connectLibpq } from '../../jobs/logical-dump/connection.js';
 import { kmsDiscoveryKeyring } from '../../jobs/logical-dump/crypto.js';
 import { decryptIntoPgRestore, decryptIntoWritable } from '../../jobs/logical-dump/restore.js';
 import { countTables } from '../../jobs/logical-dump/snapshot.js';
-import {
-  type CliDeps,
-  type Environment,
-  EXIT,
-  type ExitCode,
-  print,
-  resolveEnvironment,
-  UsageError,
-} from '../context.js';
+import { type CliDeps, type Environment, EXIT, type ExitCode, print, UsageError } from '../context.js';
+import { type Done, envAction } from '../env-command.js';
 import { inspectTarget, parseTargetUrl, restorePlan } from '../logical-target.js';
-import { envOption } from '../options.js';
 
 /** What the logical commands use besides the shared CLI deps; tests pass a local S3 and a raw AES keyring. */
 export interface LogicalDeps {
@@ -189,7 +181,7 @@ async function restoreDump(
 export function registerLogical(
   program: Command,
   deps: CliDeps,
-  done: (action: Promise<ExitCode>) => Promise<void>,
+  done: Done,
   logical: LogicalDeps = defaultLogicalDeps(),
 ) {
   const group = program.command('logical').description('logical backups (pg_dump archives in the Object Lock bucket)');
@@ -197,13 +189,8 @@ export function registerLogical(
     .command('list')
     .description('list the dumps: time, size, verified or not')
     .option('--from-dr', 'read the DR-region replica bucket');
-  envOption(list, deps).action((flags: { env: string; fromDr?: boolean }) =>
-    done(
-      (async () => {
-        const env = resolveEnvironment(deps, flags.env);
-        return listDumps(deps, logical, env, location(env, flags.fromDr));
-      })(),
-    ),
+  envAction(list, deps, done, (env, flags: { env: string; fromDr?: boolean }) =>
+    listDumps(deps, logical, env, location(env, flags.fromDr)),
   );
   const restore = group
     .command('restore')
@@ -213,12 +200,7 @@ export function registerLogical(
     .option('--clean', 'drop and recreate the database if it exists (pg_restore --clean --create)')
     .option('--to-file <path>', 'write the decrypted archive (pg_dump -Fc format) instead of restoring')
     .option('--from-dr', 'read the DR-region replica bucket (KMS in the DR region)');
-  envOption(restore, deps).action((flags: RestoreFlags) =>
-    done(
-      (async () => {
-        const env = resolveEnvironment(deps, flags.env);
-        return restoreDump(deps, logical, env, location(env, flags.fromDr), flags);
-      })(),
-    ),
+  envAction(restore, deps, done, (env, flags: RestoreFlags) =>
+    restoreDump(deps, logical, env, location(env, flags.fromDr), flags),
   );
 }

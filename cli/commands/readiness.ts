@@ -2,17 +2,9 @@ import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-clo
 import type { Command } from 'commander';
 import { type ReadinessFigure, readinessFigures } from '../../contract/readiness.js';
 import { observe } from '../aws.js';
-import {
-  type CliDeps,
-  type Environment,
-  EXIT,
-  type ExitCode,
-  print,
-  resolveEnvironment,
-  settingsOf,
-} from '../context.js';
+import { type CliDeps, type Environment, EXIT } from '../context.js';
+import { type Done, envAction, printReport } from '../env-command.js';
 import { formatDuration } from '../format.js';
-import { envOption } from '../options.js';
 
 export interface ReadinessRow {
   key: string;
@@ -102,29 +94,22 @@ export function readinessLines(env: Environment, rows: ReadinessRow[]): string[]
   ];
 }
 
-export function registerReadiness(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
+export function registerReadiness(program: Command, deps: CliDeps, done: Done) {
   const readiness = program
     .command('readiness')
     .description(
       'print the recovery-readiness table: every figure the readiness alarms watch, now, against its objective ' +
         '(exit 1 when any is above it or missing)',
     );
-  envOption(readiness, deps).action((flags: { env: string }) =>
-    done(
-      (async () => {
-        const env = resolveEnvironment(deps, flags.env);
-        if (!deps.cloudwatch) throw new Error('this build of the CLI has no CloudWatch client');
-        const cloudwatch = deps.cloudwatch(env.config.primaryRegion);
-        const now = deps.now();
-        const rows = await observe(env, 'read the readiness metrics', () => readReadiness(cloudwatch, env, now));
-        const ok = rows.every((r) => r.state === 'ok');
-        if (settingsOf(deps).output === 'json') {
-          print(deps, JSON.stringify({ environment: env.name, at: now.toISOString(), ok, figures: rows }, null, 2));
-        } else {
-          for (const line of readinessLines(env, rows)) print(deps, line);
-        }
-        return ok ? EXIT.ok : EXIT.failed;
-      })(),
-    ),
-  );
+  envAction(readiness, deps, done, async (env) => {
+    if (!deps.cloudwatch) throw new Error('this build of the CLI has no CloudWatch client');
+    const cloudwatch = deps.cloudwatch(env.config.primaryRegion);
+    const now = deps.now();
+    const rows = await observe(env, 'read the readiness metrics', () => readReadiness(cloudwatch, env, now));
+    const ok = rows.every((r) => r.state === 'ok');
+    printReport(deps, { environment: env.name, at: now.toISOString(), ok, figures: rows }, () =>
+      readinessLines(env, rows),
+    );
+    return ok ? EXIT.ok : EXIT.failed;
+  });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { type RestoreInput, restoreInputSchema } from '../../contract/restore-input.js';
-import { type CliDeps, type Environment, type ExitCode, invalidInput, resolveEnvironment } from '../context.js';
-import { envOption, type StartFlags, startOptions } from '../options.js';
+import { type CliDeps, type Environment, invalidInput } from '../context.js';
+import { type Done, envAction } from '../env-command.js';
+import { type StartFlags, startOptions } from '../options.js';
 import { startWorkflow } from '../start.js';
 import { normalizeTime } from '../time.js';
 import { registerApprove, withStarterProof } from './approve.js';
@@ -66,7 +67,7 @@ export function validateRestoreInput(env: Environment, input: Record<string, unk
   return result.data!;
 }
 
-export function registerRestore(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
+export function registerRestore(program: Command, deps: CliDeps, done: Done) {
   const restore = program.command('restore').description('the restore workflow (authdb-dr-<env>-restore)');
   const start = restore
     .command('start')
@@ -85,18 +86,18 @@ export function registerRestore(program: Command, deps: CliDeps, done: (action: 
     .requiredOption('--target <id>', 'identifier of the new instance (never the source)')
     .option('--instance-class <class>', "instance class of the new instance (default: the source's)")
     .option('--cutover-confirm <source-id>', 'cut over after the restore: repeat the source identifier to confirm');
-  envOption(start, deps);
-  registerApprove(restore, deps, done);
-  startOptions(start).action((flags: RestoreFlags) =>
-    done(
-      (async () => {
-        const env = resolveEnvironment(deps, flags.env);
-        const validated = validateRestoreInput(env, restoreInputFromFlags(flags));
-        // A dry run starts nothing: it needs no proof of who starts it.
-        if (flags.dryRun) return startWorkflow(deps, env, 'restore', validated, flags);
-        const { input, name } = await withStarterProof(deps, env, validated, flags.name);
-        return startWorkflow(deps, env, 'restore', input, { ...flags, ...(name ? { name } : {}) });
-      })(),
-    ),
+  envAction(
+    start,
+    deps,
+    done,
+    async (env, flags: RestoreFlags) => {
+      const validated = validateRestoreInput(env, restoreInputFromFlags(flags));
+      // A dry run starts nothing: it needs no proof of who starts it.
+      if (flags.dryRun) return startWorkflow(deps, env, 'restore', validated, flags);
+      const { input, name } = await withStarterProof(deps, env, validated, flags.name);
+      return startWorkflow(deps, env, 'restore', input, { ...flags, ...(name ? { name } : {}) });
+    },
+    { options: startOptions },
   );
+  registerApprove(restore, deps, done);
 }

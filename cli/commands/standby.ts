@@ -3,9 +3,9 @@ import { type DBInstance, DescribeDBInstancesCommand } from '@aws-sdk/client-rds
 import type { Command } from 'commander';
 import { standbyInstanceId } from '../../contract/readiness.js';
 import { observe } from '../aws.js';
-import { type CliDeps, type Environment, EXIT, type ExitCode, print, settingsOf } from '../context.js';
+import { type CliDeps, type Environment, EXIT } from '../context.js';
+import { type Done, envAction, printReport } from '../env-command.js';
 import { formatDuration } from '../format.js';
-import { envOption } from '../options.js';
 import { failoverEnvironment } from './failover.js';
 
 /** How far back the newest ReplicaLag point may date (RDS publishes it every minute; CloudWatch shows it late). */
@@ -146,23 +146,23 @@ function standbyLines(h: StandbyHealth): string[] {
   ];
 }
 
-export function registerStandby(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
+export function registerStandby(program: Command, deps: CliDeps, done: Done) {
   const standby = program
     .command('standby')
     .description(
       'show the DR-region standby replica (authdb-<env>-standby): state, source, replication, newest lag against ' +
         'the RPO target (exit 1 when not healthy, 3 when it does not exist)',
     );
-  envOption(standby, deps).action((flags: { env: string }) =>
-    done(
-      (async () => {
-        const env = failoverEnvironment(deps, flags.env);
-        const health = await standbyHealth(deps, env, deps.now());
-        if (settingsOf(deps).output === 'json') print(deps, JSON.stringify(health, null, 2));
-        else for (const line of standbyLines(health)) print(deps, line);
-        if (!health.exists) return EXIT.unobserved;
-        return health.healthy ? EXIT.ok : EXIT.failed;
-      })(),
-    ),
+  envAction(
+    standby,
+    deps,
+    done,
+    async (env) => {
+      const health = await standbyHealth(deps, env, deps.now());
+      printReport(deps, health, () => standbyLines(health));
+      if (!health.exists) return EXIT.unobserved;
+      return health.healthy ? EXIT.ok : EXIT.failed;
+    },
+    { environment: (d, flags) => failoverEnvironment(d, flags.env) },
   );
 }

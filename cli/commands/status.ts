@@ -1,6 +1,5 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import type { Command } from 'commander';
-import { describeExecution, findExecution } from '../aws.js';
+import { describeExecution } from '../aws.js';
 import {
   type CliDeps,
   type Environment,
@@ -8,12 +7,10 @@ import {
   type ExecutionArn,
   type ExitCode,
   print,
-  resolveEnvironment,
   settingsOf,
   type WorkflowKind,
 } from '../context.js';
 import { clip, elapsedLine } from '../format.js';
-import { envOption } from '../options.js';
 import { type ExecutionResult, executionResult, resultLines } from '../results.js';
 import { bothZones } from '../time.js';
 
@@ -30,6 +27,7 @@ export function elapsedMs(execution: DescribeExecutionCommandOutput, now: Date):
 export function workflowOf(execution: ExecutionArn): WorkflowKind {
   if (execution.stateMachine.endsWith('-restore')) return 'restore';
   if (execution.stateMachine.endsWith('-failover')) return 'failover';
+  if (execution.stateMachine.endsWith('-dr-region-drill')) return 'dr-region-drill';
   return execution.stateMachine.endsWith('-rewind') ? 'rewind' : 'drill';
 }
 
@@ -69,24 +67,6 @@ export function executionDocument(
     ...(described.cause ? { cause: described.cause } : {}),
     ...(described.status !== 'RUNNING' ? { result: resultOf(env, execution, described) } : {}),
   };
-}
-
-export function registerStatus(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
-  const status = program
-    .command('status')
-    .description(
-      'show an execution: status, start/stop, elapsed against the RTO target, error when it failed, and what it ' +
-        'produced (instance, endpoint, recovery point, row counts, cutover, report)',
-    )
-    .argument('<execution>', 'execution name or ARN (printed by drill start / restore start, listed by executions)');
-  envOption(status, deps).action((text: string, flags: { env: string }) =>
-    done(
-      (async () => {
-        const env = resolveEnvironment(deps, flags.env);
-        return printStatus(deps, env, await findExecution(deps, env, text));
-      })(),
-    ),
-  );
 }
 
 /** Prints one execution (text or `--output json`); the exit code follows its status. */

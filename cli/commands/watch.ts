@@ -4,19 +4,9 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import type { Command } from 'commander';
-import { findExecution, observe, reattachCommand } from '../aws.js';
-import {
-  type CliDeps,
-  type Environment,
-  EXIT,
-  type ExecutionArn,
-  type ExitCode,
-  resolveEnvironment,
-  settingsOf,
-} from '../context.js';
+import { observe, reattachCommand } from '../aws.js';
+import { type CliDeps, type Environment, EXIT, type ExecutionArn, type ExitCode, settingsOf } from '../context.js';
 import { clip, currentState, elapsedLine, eventDetails, formatDuration, formatMinutes, isoSeconds } from '../format.js';
-import { envOption, intervalOption } from '../options.js';
 import { resultLines } from '../results.js';
 import { elapsedMs, executionDocument, resultOf } from './status.js';
 
@@ -180,24 +170,4 @@ async function poll(
     }
     await deps.sleep(intervalSeconds * 1000);
   }
-}
-
-export function registerWatch(program: Command, deps: CliDeps, done: (action: Promise<ExitCode>) => Promise<void>) {
-  const watch = program
-    .command('watch')
-    .description(
-      'follow an execution live until it ends (current state, elapsed vs RTO target, last events), then print what ' +
-        'it produced',
-    )
-    .argument('<execution>', 'execution name or ARN (printed by drill start / restore start, listed by executions)');
-  envOption(watch, deps);
-  intervalOption(watch).action((text: string, flags: { env: string; interval: number }) =>
-    done(
-      (async () => {
-        const env = resolveEnvironment(deps, flags.env);
-        const execution = await findExecution(deps, env, text);
-        return watchExecution(deps, env, execution, flags.interval);
-      })(),
-    ),
-  );
 }

@@ -18,6 +18,7 @@ import {
   now,
   rds,
   rdsMock,
+  resetDrillMocks,
   SCRATCH,
   SOURCE,
   STARTED_AT,
@@ -48,8 +49,7 @@ const backup = (arn: string, status: string, latest?: string): DBInstanceAutomat
 });
 
 beforeEach(() => {
-  rdsMock.reset();
-  sfnMock.reset();
+  resetDrillMocks();
   sfnMock.on(ListExecutionsCommand).resolves({
     executions: [
       {

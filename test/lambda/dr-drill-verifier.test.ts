@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { regionOfEndpoint } from '../../lambda/dr-drill-verifier/region.js';
 import { drVerifier } from '../../lambda/dr-drill-verifier/verifier.js';
 import type { VerifyResult } from '../../lambda/shared/drill.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import type { SourceCounts, TableSpec } from '../../lambda/shared/row-counts.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import { createVerifiedDatabase } from '../support/verified-database.js';
 
 /** The DR-region drill's verifier against a real PostgreSQL 15: `primary` and `scratch` are two databases on it. */
 
@@ -27,16 +27,7 @@ let connected: string[];
 
 beforeAll(async () => {
   pg = await startPostgres();
-  await pg.createDatabase('primary');
-  await pg.psql(SCHEMA, 'primary');
-  const admin = await pg.client('primary');
-  await ensureVerifierRole(admin, {
-    role: VERIFIER,
-    database: 'primary',
-    schemas: [],
-    iamAuth: false,
-    tables: TABLES,
-  }).finally(() => admin.end());
+  await createVerifiedDatabase(pg, 'primary', SCHEMA, { role: VERIFIER, tables: TABLES });
   await pg.psql('CREATE DATABASE scratch TEMPLATE "primary"');
   await pg.psql('CREATE DATABASE scratch_without_audit TEMPLATE "primary"');
   await pg.psql('DROP TABLE audit_logs', 'scratch_without_audit');

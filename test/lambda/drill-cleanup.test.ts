@@ -12,16 +12,13 @@ import {
   ourTags,
   rds,
   rdsMock,
+  resetDrillMocks,
   SCRATCH,
   STARTED_AT,
   scratchInstance,
-  sfnMock,
 } from '../support/drill-lambdas.js';
 
-beforeEach(() => {
-  rdsMock.reset();
-  sfnMock.reset();
-});
+beforeEach(resetDrillMocks);
 
 describe('cleanupScratchInstance', () => {
   const event = { plan: { scratchInstanceId: SCRATCH, executionArn: EXECUTION_ARN } };

@@ -14,6 +14,7 @@ import {
   ourTags,
   rds,
   rdsMock,
+  resetDrillMocks,
   SCRATCH,
   SOURCE,
   STARTED_AT,
@@ -23,10 +24,7 @@ import {
   sourceInstance,
 } from '../support/drill-lambdas.js';
 
-beforeEach(() => {
-  rdsMock.reset();
-  sfnMock.reset();
-});
+beforeEach(resetDrillMocks);
 
 describe('preflight', () => {
   const config = { environment: 'dev', sourceInstanceId: SOURCE };

@@ -8,11 +8,10 @@ import {
   EXECUTION_ARN,
   EXECUTION_NAME,
   plan,
-  rdsMock,
+  resetDrillMocks,
   SCRATCH,
   SOURCE,
   STARTED_AT,
-  sfnMock,
   succeeded,
   tableVerdict,
 } from '../support/drill-lambdas.js';
@@ -21,8 +20,7 @@ const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 
 beforeEach(() => {
-  rdsMock.reset();
-  sfnMock.reset();
+  resetDrillMocks();
   s3Mock.reset();
   snsMock.reset();
 });

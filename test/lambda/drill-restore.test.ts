@@ -24,17 +24,14 @@ import {
   ourTags,
   rds,
   rdsMock,
+  resetDrillMocks,
   SCRATCH,
   SOURCE,
   STARTED_AT,
   scratchInstance,
-  sfnMock,
 } from '../support/drill-lambdas.js';
 
-beforeEach(() => {
-  rdsMock.reset();
-  sfnMock.reset();
-});
+beforeEach(resetDrillMocks);
 
 describe('requestDrillRestore', () => {
   const config = {

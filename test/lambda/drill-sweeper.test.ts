@@ -8,6 +8,7 @@ import {
   givenInstances,
   rds,
   rdsMock,
+  resetDrillMocks,
   SOURCE,
   scratchInstance,
   sfn,
@@ -15,10 +16,7 @@ import {
   sourceInstance,
 } from '../support/drill-lambdas.js';
 
-beforeEach(() => {
-  rdsMock.reset();
-  sfnMock.reset();
-});
+beforeEach(resetDrillMocks);
 
 describe('sweep', () => {
   const NOW_SWEEP = new Date('2026-11-25T12:00:00.000Z');

@@ -1,14 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifier } from '../../lambda/drill-verifier/verifier.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import type { TableSpec } from '../../lambda/shared/row-counts.js';
-import { now, rdsMock, sfnMock } from '../support/drill-lambdas.js';
+import { now, resetDrillMocks } from '../support/drill-lambdas.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import { createVerifiedDatabase } from '../support/verified-database.js';
 
-beforeEach(() => {
-  rdsMock.reset();
-  sfnMock.reset();
-});
+beforeEach(resetDrillMocks);
 
 describe('verifier event validation', () => {
   const config = {
@@ -69,24 +66,17 @@ describe('verifier against a real PostgreSQL: snapshot restores and failures it 
 
   beforeAll(async () => {
     pg = await startPostgres();
-    await pg.createDatabase('source');
-    await pg.psql(
+    await createVerifiedDatabase(
+      pg,
+      'source',
       `CREATE TABLE users (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
        CREATE TABLE audit_logs (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL);
        INSERT INTO users (created_at) SELECT '${SNAPSHOT_AT}'::timestamptz - i * interval '1 minute'
          FROM generate_series(1, 20) AS i;
        INSERT INTO users (created_at) VALUES ('2026-11-25T01:05:00Z'), ('2026-11-25T01:06:00Z');
        INSERT INTO audit_logs (created_at) VALUES ('${SNAPSHOT_AT}'::timestamptz - interval '5 minutes');`,
-      'source',
+      { role: VERIFIER, tables: TABLES },
     );
-    const admin = await pg.client('source');
-    await ensureVerifierRole(admin, {
-      role: VERIFIER,
-      database: 'source',
-      schemas: [],
-      iamAuth: false,
-      tables: TABLES,
-    }).finally(() => admin.end());
     await pg.psql('CREATE DATABASE restored TEMPLATE "source"');
     await pg.psql('CREATE DATABASE restored_without_audit TEMPLATE "source"');
     await pg.psql('DROP TABLE audit_logs', 'restored_without_audit');

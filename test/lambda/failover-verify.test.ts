@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyWriter } from '../../lambda/failover-verify/verify.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import { createVerifiedDatabase } from '../support/verified-database.js';
 
 const NOW = new Date('2026-11-30T10:00:00.000Z');
 const now = () => NOW;
@@ -14,13 +14,8 @@ const endpoint = { host: 'dr-writer.example', port: 5432 };
 let pg: PostgresServer;
 
 /** What the primary's bootstrap installed and every copy carries: the verifier's counting functions. */
-async function database(name: string, sql: string): Promise<void> {
-  await pg.createDatabase(name);
-  await pg.psql(sql, name);
-  const admin = await pg.client(name);
-  await ensureVerifierRole(admin, { role: 'dr_verifier', database: name, schemas: [], iamAuth: false, tables }).finally(
-    () => admin.end(),
-  );
+function database(name: string, sql: string): Promise<void> {
+  return createVerifiedDatabase(pg, name, sql, { role: 'dr_verifier', tables });
 }
 
 beforeAll(async () => {

@@ -11,17 +11,14 @@ import {
   ourTags,
   rds,
   rdsMock,
+  resetDrillMocks,
   SCRATCH,
   SOURCE,
   scratchInstance,
-  sfnMock,
   sourceInstance,
 } from '../support/drill-lambdas.js';
 
-beforeEach(() => {
-  rdsMock.reset();
-  sfnMock.reset();
-});
+beforeEach(resetDrillMocks);
 
 describe('instanceStatus', () => {
   const SINCE = '2026-11-25T01:00:00.000Z';

@@ -8,10 +8,10 @@ import {
   type ValidationConfig,
   validateRestoreTest,
 } from '../../lambda/restore-test-validation/validation.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import type { TableSpec } from '../../lambda/shared/row-counts.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { awsError } from '../support/restore-lambdas.js';
+import { createVerifiedDatabase } from '../support/verified-database.js';
 
 /** The workflow around these steps is in test/workflows/restore-test-validation.test.ts; here, each branch. */
 
@@ -42,17 +42,7 @@ let pg: PostgresServer;
 
 beforeAll(async () => {
   pg = await startPostgres();
-  await pg.createDatabase('source');
-  await pg.psql(SCHEMA, 'source');
-  // What the bootstrap does on the production database (restored copies inherit it): the role and its functions.
-  const admin = await pg.client('source');
-  await ensureVerifierRole(admin, {
-    role: VERIFIER,
-    database: 'source',
-    schemas: [],
-    iamAuth: false,
-    tables: TABLES,
-  }).finally(() => admin.end());
+  await createVerifiedDatabase(pg, 'source', SCHEMA, { role: VERIFIER, tables: TABLES });
 });
 afterAll(async () => {
   await pg?.stop();

@@ -19,6 +19,12 @@ export const SCRATCH = 'drill-202611250100-10e20335';
 export const NOW = new Date('2026-11-25T01:02:00.000Z');
 export const now = () => NOW;
 
+/** Forgets every answer and call of the mocked RDS and Step Functions: `beforeEach(resetDrillMocks)`. */
+export function resetDrillMocks(): void {
+  rdsMock.reset();
+  sfnMock.reset();
+}
+
 export const rds = new RDSClient({ region: 'ap-northeast-2' });
 export const sfn = new SFNClient({ region: 'ap-northeast-2' });
 

@@ -12,29 +12,24 @@ import { requestDrillRestore } from '../../lambda/drill-restore/restore.js';
 import { verifier } from '../../lambda/drill-verifier/verifier.js';
 import { instanceStatus } from '../../lambda/instance-status/instance-status.js';
 import { scratchInstanceId } from '../../lambda/shared/drill.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE, TAG_REQUESTED_AT } from '../../lambda/shared/tags.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { templateOf } from '../support/app.js';
 import { FakeRds } from '../support/fake-rds.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
+import {
+  AUTH_DATABASE_SQL,
+  copySourceToScratch,
+  createVerifiedDatabase,
+  expectNoSecrets,
+  recordedMetrics,
+  writtenReport,
+} from '../support/verified-database.js';
 
 const config = loadConfig('dev');
 const SOURCE = 'authdb-dev';
 const MACHINE = 'authdb-dr-dev-drill';
-const SCHEMA = `
-  CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, password_hash text NOT NULL, created_at timestamptz NOT NULL);
-  CREATE TABLE platform_accounts (id bigserial PRIMARY KEY, user_id bigint NOT NULL, platform text NOT NULL,
-                                  oauth_token text NOT NULL, created_at timestamptz NOT NULL);
-  CREATE TABLE audit_logs (id bigserial PRIMARY KEY, user_id bigint, action text NOT NULL, created_at timestamptz NOT NULL);
-  INSERT INTO users (email, password_hash, created_at)
-    SELECT 'u' || i || '@example.com', '$argon2id$' || md5(i::text), now() - i * interval '1 minute' FROM generate_series(1, 120) i;
-  INSERT INTO platform_accounts (user_id, platform, oauth_token, created_at)
-    SELECT i % 120 + 1, 'steam', md5('t' || i), now() - i * interval '40 seconds' FROM generate_series(1, 150) i;
-  INSERT INTO audit_logs (user_id, action, created_at)
-    SELECT i % 120 + 1, 'login', now() - i * interval '15 seconds' FROM generate_series(1, 200) i;
-`;
 
 let pgServer: PostgresServer;
 let definition: StateMachineDefinition;
@@ -48,17 +43,10 @@ let runs = 0;
 beforeAll(async () => {
   definition = definitionFrom(templateOf('dev', 'recovery'), 'DrillStateMachine');
   pgServer = await startPostgres();
-  await pgServer.createDatabase('source');
-  await pgServer.psql(SCHEMA, 'source');
-  // What the bootstrap does on the production database (restores copy it): the verifier role and its functions.
-  const admin = await pgServer.client('source');
-  await ensureVerifierRole(admin, {
+  await createVerifiedDatabase(pgServer, 'source', AUTH_DATABASE_SQL, {
     role: config.drill.verifierRole,
-    database: 'source',
-    schemas: [],
-    iamAuth: false,
     tables: config.drill.tables,
-  }).finally(() => admin.end());
+  });
 });
 
 afterAll(async () => {
@@ -78,9 +66,7 @@ beforeEach(async () => {
   snsMock.reset();
   s3Mock.on(PutObjectCommand).resolves({});
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  // The restored database is an exact copy of the source, unless a test changes it.
-  await pgServer.psql('DROP DATABASE IF EXISTS scratch WITH (FORCE)');
-  await pgServer.psql('CREATE DATABASE scratch TEMPLATE source');
+  await copySourceToScratch(pgServer);
 });
 
 interface Scenario {
@@ -134,12 +120,7 @@ async function runDrill(scenario: Scenario = {}): Promise<ExecutionResult & { sc
         {
           s3: new S3Client({}),
           sns: new SNSClient({}),
-          metrics: {
-            addMetric: (n, _u, v) => {
-              metrics[n] = v;
-            },
-            publishStoredMetrics: () => {},
-          },
+          metrics: recordedMetrics(() => metrics),
           now,
         },
       ),
@@ -155,17 +136,7 @@ async function runDrill(scenario: Scenario = {}): Promise<ExecutionResult & { sc
   return { ...result, scratchId: planned?.plan?.scratchInstanceId ?? scratchInstanceId(startTime, name), name };
 }
 
-function report(): DrillReport {
-  const put = s3Mock.commandCalls(PutObjectCommand);
-  expect(put).toHaveLength(1);
-  return JSON.parse(String(put[0]!.args[0].input.Body)) as DrillReport;
-}
-
-/** No state's input or output carries the master secret, a password or a token. */
-function expectNoSecrets(result: ExecutionResult) {
-  const text = JSON.stringify(result.visits);
-  expect(text).not.toMatch(/MasterUserSecret|rds!db|password|secretsmanager|token/i);
-}
+const report = () => writtenReport<DrillReport>(s3Mock);
 
 const PITR_PATH = ['Preflight', 'Mode?', 'CountSource', 'CheckSourceRestorable', 'SourceRestorable?'];
 

@@ -13,31 +13,26 @@ import { drVerifier } from '../../lambda/dr-drill-verifier/verifier.js';
 import { cleanupScratchInstance } from '../../lambda/drill-cleanup/cleanup.js';
 import { instanceStatus } from '../../lambda/instance-status/instance-status.js';
 import { describeInstance } from '../../lambda/shared/rds-instances.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { PURPOSE_DRILL, TAG_EXECUTION, TAG_PURPOSE } from '../../lambda/shared/tags.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { drDrillFixture } from '../support/dr-fixture.js';
 import { FakeRds } from '../support/fake-rds.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, type ExecutionResult, runExecution } from '../support/state-machine.js';
+import {
+  AUTH_DATABASE_SQL,
+  copySourceToScratch,
+  createVerifiedDatabase,
+  expectNoSecrets,
+  recordedMetrics,
+  writtenReport,
+} from '../support/verified-database.js';
 
 const config = loadConfig('dev');
 const PRIMARY = 'authdb-dev';
 const STANDBY = 'authdb-dev-standby';
 const MACHINE = 'authdb-dr-dev-dr-region-drill';
 const BACKUPS_ARN = `arn:aws:rds:${config.drRegion}:${ACCOUNT}:auto-backup:ab-primaryreplicated0001`;
-const SCHEMA = `
-  CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, password_hash text NOT NULL, created_at timestamptz NOT NULL);
-  CREATE TABLE platform_accounts (id bigserial PRIMARY KEY, user_id bigint NOT NULL, platform text NOT NULL,
-                                  oauth_token text NOT NULL, created_at timestamptz NOT NULL);
-  CREATE TABLE audit_logs (id bigserial PRIMARY KEY, user_id bigint, action text NOT NULL, created_at timestamptz NOT NULL);
-  INSERT INTO users (email, password_hash, created_at)
-    SELECT 'u' || i || '@example.com', '$argon2id$' || md5(i::text), now() - i * interval '1 minute' FROM generate_series(1, 120) i;
-  INSERT INTO platform_accounts (user_id, platform, oauth_token, created_at)
-    SELECT i % 120 + 1, 'steam', md5('t' || i), now() - i * interval '40 seconds' FROM generate_series(1, 150) i;
-  INSERT INTO audit_logs (user_id, action, created_at)
-    SELECT i % 120 + 1, 'login', now() - i * interval '15 seconds' FROM generate_series(1, 200) i;
-`;
 
 let pgServer: PostgresServer;
 let definition: StateMachineDefinition;
@@ -51,16 +46,10 @@ let runs = 0;
 beforeAll(async () => {
   definition = definitionFrom(drDrillFixture('dev').template(), 'DrRegionDrillStateMachine');
   pgServer = await startPostgres();
-  await pgServer.createDatabase('source');
-  await pgServer.psql(SCHEMA, 'source');
-  const admin = await pgServer.client('source');
-  await ensureVerifierRole(admin, {
+  await createVerifiedDatabase(pgServer, 'source', AUTH_DATABASE_SQL, {
     role: config.drill.verifierRole,
-    database: 'source',
-    schemas: [],
-    iamAuth: false,
     tables: config.drill.tables,
-  }).finally(() => admin.end());
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -97,8 +86,7 @@ beforeEach(async () => {
   snsMock.reset();
   s3Mock.on(PutObjectCommand).resolves({});
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  await pgServer.psql('DROP DATABASE IF EXISTS scratch WITH (FORCE)');
-  await pgServer.psql('CREATE DATABASE scratch TEMPLATE source');
+  await copySourceToScratch(pgServer);
 });
 
 afterEach(() => {
@@ -187,12 +175,7 @@ function handlersFor(scenario: Scenario, connectedTo: string[]) {
         {
           s3: new S3Client({}),
           sns: new SNSClient({}),
-          metrics: {
-            addMetric: (n, _u, v) => {
-              metrics[n] = v;
-            },
-            publishStoredMetrics: () => {},
-          },
+          metrics: recordedMetrics(() => metrics),
           now,
         },
       ),
@@ -221,15 +204,7 @@ async function runDrill(scenario: Scenario = {}): Promise<Run> {
   return { ...result, scratchId: planned?.plan?.scratchInstanceId ?? 'none', connectedTo };
 }
 
-function report(): DrRegionDrillReport {
-  const put = s3Mock.commandCalls(PutObjectCommand);
-  expect(put).toHaveLength(1);
-  return JSON.parse(String(put[0]!.args[0].input.Body)) as DrRegionDrillReport;
-}
-
-function expectNoSecrets(result: ExecutionResult) {
-  expect(JSON.stringify(result.visits)).not.toMatch(/MasterUserSecret|rds!db|password|secretsmanager|token/i);
-}
+const report = () => writtenReport<DrRegionDrillReport>(s3Mock);
 
 const deletedOnly = (id: string) => [`RestoreToPointInTime:${id}`, `Delete:${id}`];
 

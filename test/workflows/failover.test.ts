@@ -16,11 +16,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ControlConfig, control } from '../../lambda/failover-control/control.js';
 import { reportFailover } from '../../lambda/failover-report/report.js';
 import { verifyWriter } from '../../lambda/failover-verify/verify.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { templateOf } from '../support/app.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { definitionFrom, type ExecutionResult, runExecution } from '../support/state-machine.js';
+import { createVerifiedDatabase, writtenReport } from '../support/verified-database.js';
 
 const config = loadConfig('prod');
 const DR = config.drRegion;
@@ -51,17 +51,8 @@ const SCHEMA = (newest: string) => `
 
 async function database(name: string, sql: string): Promise<void> {
   await pgServer.psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await pgServer.createDatabase(name);
-  await pgServer.psql(sql, name);
   // What the primary's bootstrap installed and the standby and backups carry: the verifier's counting functions.
-  const admin = await pgServer.client(name);
-  await ensureVerifierRole(admin, {
-    role: config.drill.verifierRole,
-    database: name,
-    schemas: [],
-    iamAuth: false,
-    tables: config.drill.tables,
-  }).finally(() => admin.end());
+  await createVerifiedDatabase(pgServer, name, sql, { role: config.drill.verifierRole, tables: config.drill.tables });
 }
 
 beforeAll(async () => {
@@ -179,10 +170,7 @@ async function runFailover(input: unknown, overrides: Partial<ControlConfig> = {
 }
 
 function savedReport(): Record<string, any> {
-  const put = s3Mock.commandCalls(PutObjectCommand);
-  expect(put).toHaveLength(1);
-  expect(put[0]!.args[0].input.Key).toMatch(/^failovers\/prod\/\d{4}\/\d{2}\/failover-test-\d+\.json$/);
-  return JSON.parse(String(put[0]!.args[0].input.Body));
+  return writtenReport(s3Mock, /^failovers\/prod\/\d{4}\/\d{2}\/failover-test-\d+\.json$/);
 }
 
 const changes = () => [

@@ -11,12 +11,12 @@ import {
   type ValidationConfig,
   validateRestoreTest,
 } from '../../lambda/restore-test-validation/validation.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { templateOf } from '../support/app.js';
 import { FakeRds } from '../support/fake-rds.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, REGION, runExecution } from '../support/state-machine.js';
+import { createVerifiedDatabase } from '../support/verified-database.js';
 
 // The restore-test validation state machine as synthesized, run locally: real handlers, AWS Backup, RDS and SNS
 // mocked, the production database and the restored instance two databases on a real PostgreSQL 15.
@@ -50,16 +50,7 @@ let runs = 0;
 beforeAll(async () => {
   definition = definitionFrom(templateOf('dev', 'recovery'), 'ValidateRestoreTestsStateMachine');
   pg = await startPostgres();
-  await pg.createDatabase('source');
-  await pg.psql(SCHEMA, 'source');
-  const admin = await pg.client('source');
-  await ensureVerifierRole(admin, {
-    role: config.drill.verifierRole,
-    database: 'source',
-    schemas: [],
-    iamAuth: false,
-    tables: config.drill.tables,
-  }).finally(() => admin.end());
+  await createVerifiedDatabase(pg, 'source', SCHEMA, { role: config.drill.verifierRole, tables: config.drill.tables });
 }, 600_000);
 
 afterAll(async () => {

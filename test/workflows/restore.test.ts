@@ -16,7 +16,6 @@ import { finishRestore } from '../../lambda/restore-finish/finish.js';
 import { type RestoreReport, reportRestore } from '../../lambda/restore-report/report.js';
 import { startRestore } from '../../lambda/restore-start/start.js';
 import { type ValidateConfig, validateRestore } from '../../lambda/restore-validate/validate.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { PURPOSE_RESTORED, TAG_EXECUTION, TAG_PURPOSE, TAG_STATUS } from '../../lambda/shared/tags.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { environmentStacks, templateOf } from '../support/app.js';
@@ -24,6 +23,7 @@ import { FakeRds } from '../support/fake-rds.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
 import { type StsIdentity, StsStandin, twoOperators } from '../support/sts-standin.js';
+import { createVerifiedDatabase, writtenReport } from '../support/verified-database.js';
 
 const config = loadConfig('dev');
 const SOURCE = 'authdb-dev';
@@ -60,17 +60,10 @@ const validateConfig = {
 beforeAll(async () => {
   definition = definitionFrom(templateOf('dev', 'recovery'), 'RestoreStateMachine');
   pgServer = await startPostgres();
-  await pgServer.createDatabase('source');
-  await pgServer.psql(SCHEMA, 'source');
-  // What the bootstrap does on the production database (restores copy it): the verifier role and its functions.
-  const admin = await pgServer.client('source');
-  await ensureVerifierRole(admin, {
+  await createVerifiedDatabase(pgServer, 'source', SCHEMA, {
     role: config.drill.verifierRole,
-    database: 'source',
-    schemas: [],
-    iamAuth: false,
     tables: config.drill.tables,
-  }).finally(() => admin.end());
+  });
 });
 
 afterAll(async () => {
@@ -188,11 +181,7 @@ async function runRestore(input: unknown, opts: RunOptions = {}): Promise<Execut
   });
 }
 
-function report(): RestoreReport {
-  const put = s3Mock.commandCalls(PutObjectCommand);
-  expect(put).toHaveLength(1);
-  return JSON.parse(String(put[0]!.args[0].input.Body)) as RestoreReport;
-}
+const report = () => writtenReport<RestoreReport>(s3Mock);
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 

@@ -23,12 +23,12 @@ import { type ControlConfig, control } from '../../lambda/rewind-control/control
 import { type ReplayConfig, replayAction } from '../../lambda/rewind-replay/actions.js';
 import type { ReplaySession } from '../../lambda/rewind-replay/replay.js';
 import { type RewindReportConfig, reportRewind } from '../../lambda/rewind-report/report.js';
-import { ensureVerifierRole } from '../../lambda/shared/readonly-role.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { environmentStacks, templateOf } from '../support/app.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { ACCOUNT, definitionFrom, type ExecutionResult, REGION, runExecution } from '../support/state-machine.js';
 import { type StsIdentity, StsStandin, twoOperators } from '../support/sts-standin.js';
+import { createVerifiedDatabase, writtenReport } from '../support/verified-database.js';
 
 const config = loadConfig('prod');
 const REPLICA = 'authdb-prod-delayed';
@@ -217,17 +217,13 @@ beforeEach(async () => {
     };
   });
   await pgServer.psql('DROP DATABASE IF EXISTS promoted WITH (FORCE)');
-  await pgServer.createDatabase('promoted');
-  await pgServer.psql(SCHEMA(new Date(Date.parse(incidentTime) - 60_000).toISOString()), 'promoted');
   // What the bootstrap installed on the primary, and so the replica has: the verifier's counting functions.
-  const admin = await pgServer.client('promoted');
-  await ensureVerifierRole(admin, {
-    role: config.drill.verifierRole,
-    database: 'promoted',
-    schemas: [],
-    iamAuth: false,
-    tables: config.drill.tables,
-  }).finally(() => admin.end());
+  await createVerifiedDatabase(
+    pgServer,
+    'promoted',
+    SCHEMA(new Date(Date.parse(incidentTime) - 60_000).toISOString()),
+    { role: config.drill.verifierRole, tables: config.drill.tables },
+  );
 });
 
 /** The restore's approval function as prod configures it: it approves restore and rewind executions. */
@@ -381,10 +377,7 @@ async function runRewind(
 }
 
 function savedReport(): Record<string, unknown> {
-  const put = s3Mock.commandCalls(PutObjectCommand);
-  expect(put).toHaveLength(1);
-  expect(put[0]!.args[0].input.Key).toMatch(/^rewinds\/prod\/\d{4}\/\d{2}\/rewind-test-\d+\.json$/);
-  return JSON.parse(String(put[0]!.args[0].input.Body));
+  return writtenReport(s3Mock, /^rewinds\/prod\/\d{4}\/\d{2}\/rewind-test-\d+\.json$/);
 }
 
 const calls = (command: Parameters<typeof rdsMock.commandCalls>[0]) =>
