@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { workflowEnvironment } from '../function-environment.js';
 import type { LambdaFunction } from '../lambda-function.js';
 import { reportEnvironment } from '../workflow-parts/report.js';
-import { type ScratchDeleters, scratchDeleters } from '../workflow-parts/scratch-lifecycle.js';
+import { type ScratchDeleters, scratchDeleters, scratchRestoreFunction } from '../workflow-parts/scratch-lifecycle.js';
 import { verifierEnvironment, verifierTimeout } from '../workflow-parts/verifier.js';
 import { workflowFunctions } from '../workflow-parts.js';
 import type { DrillNetwork } from './network.js';
@@ -36,14 +36,17 @@ export function drillFunctions(
       verifierEnvironment({ ...props, verifierUser: props.verifierRole }),
     ),
   });
-  const restore = fn('drill-restore', 'drill restore into a scratch instance', {
-    environment: workflowEnvironment('drill-restore', {
-      DRILL_INSTANCE_CLASS: props.instanceClass,
-      DRILL_SUBNET_GROUP: network.subnetGroupName,
-      DRILL_SECURITY_GROUP_ID: network.scratchSecurityGroup.securityGroupId,
-      PARAMETER_GROUP: db.parameterGroupName,
-    }),
-  });
+  const restore = scratchRestoreFunction(
+    fn,
+    'drill-restore',
+    'drill restore into a scratch instance',
+    props.instanceClass,
+    {
+      securityGroup: network.scratchSecurityGroup,
+      subnetGroupName: network.subnetGroupName,
+      parameterGroupName: db.parameterGroupName,
+    },
+  );
   const status = fn('instance-status', 'one look at an instance status');
   const report = fn('drill-report', 'drill report (S3, metrics, SNS)', {
     environment: workflowEnvironment('drill-report', {

@@ -3,10 +3,10 @@ import type { Construct } from 'constructs';
 import { workflowEnvironment } from '../function-environment.js';
 import type { LambdaFunction } from '../lambda-function.js';
 import { reportEnvironment } from '../workflow-parts/report.js';
-import { type ScratchDeleters, scratchDeleters } from '../workflow-parts/scratch-lifecycle.js';
+import type { ScratchPlacement } from '../workflow-parts/scratch-lifecycle.js';
+import { type ScratchDeleters, scratchDeleters, scratchRestoreFunction } from '../workflow-parts/scratch-lifecycle.js';
 import { type VerifierSettings, verifierEnvironment, verifierTimeout } from '../workflow-parts/verifier.js';
 import { workflowFunctions } from '../workflow-parts.js';
-import type { ScratchPlacement } from './network.js';
 import type { DrRegionDrillProps } from './props.js';
 
 /** A connection to the primary from the DR VPC that takes longer than this counts as "primary unreachable". */
@@ -60,14 +60,13 @@ export function drRegionDrillFunctions(
       CONNECT_TIMEOUT_MS: PRIMARY_CONNECT_TIMEOUT.toMilliseconds(),
     }),
   });
-  const restore = fn('dr-drill-restore', 'DR-region drill restore from the replicated backups', {
-    environment: workflowEnvironment('dr-drill-restore', {
-      DRILL_INSTANCE_CLASS: drill.instanceClass,
-      DRILL_SUBNET_GROUP: placement.subnetGroupName,
-      DRILL_SECURITY_GROUP_ID: placement.securityGroup.securityGroupId,
-      PARAMETER_GROUP: placement.parameterGroupName,
-    }),
-  });
+  const restore = scratchRestoreFunction(
+    fn,
+    'dr-drill-restore',
+    'DR-region drill restore from the replicated backups',
+    drill.instanceClass,
+    placement,
+  );
   const status = fn('instance-status', 'one look at an instance status');
   const report = fn('dr-drill-report', 'DR-region drill report (S3, metrics, SNS)', {
     environment: workflowEnvironment('dr-drill-report', {

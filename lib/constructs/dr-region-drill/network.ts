@@ -4,17 +4,14 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { POSTGRES_PORT, POSTGRES_VERSION } from '../auth-database.js';
 import { closedSecurityGroup } from '../workflow-parts/network.js';
+import type { ScratchPlacement } from '../workflow-parts/scratch-lifecycle.js';
 import type { DrRegionDrillProps } from './props.js';
 
-export interface ScratchPlacement {
-  /** Admits PostgreSQL from the Lambdas' security group only. */
-  readonly securityGroup: ec2.SecurityGroup;
-  readonly subnetGroupName: string;
-  readonly parameterGroupName: string;
-}
-
 /** Where scratch instances go in the DR region: the DR VPC's isolated subnets, behind the verifier-only group. */
-export function scratchPlacement(scope: Construct, props: DrRegionDrillProps): ScratchPlacement {
+export function scratchPlacement(
+  scope: Construct,
+  props: DrRegionDrillProps,
+): ScratchPlacement & { readonly securityGroup: ec2.SecurityGroup } {
   const securityGroup = closedSecurityGroup(
     scope,
     'ScratchSecurityGroup',

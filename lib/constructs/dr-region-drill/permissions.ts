@@ -12,8 +12,8 @@ import {
   nagResource,
 } from '../workflow-parts/grants.js';
 import { allowRestoreIntoScratch, allowScratchDeletes } from '../workflow-parts/scratch-grants.js';
+import type { ScratchPlacement } from '../workflow-parts/scratch-lifecycle.js';
 import type { DrRegionDrillFunctions } from './functions.js';
-import type { ScratchPlacement } from './network.js';
 import type { DrRegionDrillProps } from './props.js';
 
 /**

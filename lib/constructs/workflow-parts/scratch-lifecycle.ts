@@ -1,4 +1,5 @@
 import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -114,5 +115,31 @@ export function scratchCleanupRules(
     targets: [
       new eventsTargets.LambdaFunction(d.sweeper.function, { deadLetterQueue: d.deadLetters, retryAttempts: 2 }),
     ],
+  });
+}
+
+/** Where a drill's scratch instance goes. */
+export interface ScratchPlacement {
+  /** Admits PostgreSQL from the verifier only. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly subnetGroupName: string;
+  readonly parameterGroupName: string;
+}
+
+/** The function that restores a drill's scratch instance (`entry`: the drill's restore handler), placed as given. */
+export function scratchRestoreFunction(
+  fn: FunctionFactory,
+  entry: 'drill-restore' | 'dr-drill-restore',
+  description: string,
+  instanceClass: string,
+  placement: ScratchPlacement,
+): LambdaFunction {
+  return fn(entry, description, {
+    environment: workflowEnvironment(entry, {
+      DRILL_INSTANCE_CLASS: instanceClass,
+      DRILL_SUBNET_GROUP: placement.subnetGroupName,
+      DRILL_SECURITY_GROUP_ID: placement.securityGroup.securityGroupId,
+      PARAMETER_GROUP: placement.parameterGroupName,
+    }),
   });
 }
