@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AssetHashType, DockerImage, Stack } from 'aws-cdk-lib';
@@ -72,17 +72,46 @@ export function buildDependencies(outputDir: string): void {
   }
 }
 
-function layerHash(): string {
-  return createHash('sha256')
+let hash: string | undefined;
+
+/** What the layer is built from: the lock file (package versions), the package list and this file (the build). */
+export function layerHash(): string {
+  hash ??= createHash('sha256')
     .update(readFileSync(path.join(REPO_ROOT, 'package-lock.json')))
     .update(JSON.stringify(LAYER_PACKAGES))
     .update(readFileSync(__filename))
     .digest('hex');
+  return hash;
+}
+
+/** Built layers by hash, kept between synths (a fresh cdk.out, a test's temporary app) on this machine. */
+export const LAYER_CACHE = path.join(REPO_ROOT, 'node_modules', '.cache', 'authdb-dr-layer');
+
+/**
+ * The layer's contents into `outputDir`: copied from `cacheRoot/<hash>` when an earlier synth built them (the same
+ * inputs give the same files), otherwise built there first. Concurrent synths each build into a folder of their own
+ * and the first rename wins, so a reader never sees a half-built layer.
+ */
+export function layerContents(outputDir: string, cacheRoot: string = LAYER_CACHE, key: string = layerHash()): void {
+  const cached = path.join(cacheRoot, key);
+  if (!existsSync(cached)) {
+    mkdirSync(cacheRoot, { recursive: true });
+    const building = mkdtempSync(path.join(cacheRoot, `${key}.building-`));
+    try {
+      buildDependencies(building);
+      renameSync(building, cached);
+    } catch (error) {
+      if (!existsSync(cached)) throw error;
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
+  }
+  cpSync(cached, outputDir, { recursive: true });
 }
 
 /**
- * The stack's one dependencies layer. Its asset is bundled once per synth (and reused from cdk.out while the lock
- * file and this file are unchanged), by the local esbuild: no Docker.
+ * The stack's one dependencies layer. Its asset is bundled by the local esbuild (no Docker) once per machine while
+ * the lock file and this file are unchanged (`layerContents`), and reused from cdk.out as any asset is.
  */
 export function dependenciesLayer(scope: Construct): lambda.LayerVersion {
   const stack = Stack.of(scope);
@@ -102,7 +131,7 @@ export function dependenciesLayer(scope: Construct): lambda.LayerVersion {
         image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
         local: {
           tryBundle(outputDir: string) {
-            buildDependencies(outputDir);
+            layerContents(outputDir);
             return true;
           },
         },
