@@ -85,26 +85,6 @@ export function guardTasks(
   for (const task of [...throttled, ...others]) task.addCatch(failure, { resultPath: '$.error' });
 }
 
-export interface PollProps {
-  /** Wait state and Choice state ids. */
-  readonly waitId: string;
-  readonly choiceId: string;
-  readonly poll: Duration;
-  /** Looks once; its result holds the flag the Choice reads. */
-  readonly check: tasks.LambdaInvoke;
-  /** Where the loop goes when the flag is true, in order; otherwise it waits and looks again. */
-  readonly until: [condition: sfn.Condition, next: sfn.IChainable][];
-}
-
-/** Wait, look, and go on when a condition holds (the Step Functions way to wait for RDS). Returns the Wait state. */
-export function pollUntil(scope: Construct, props: PollProps): sfn.Wait {
-  const wait = new sfn.Wait(scope, props.waitId, { time: sfn.WaitTime.duration(props.poll) });
-  const choice = new sfn.Choice(scope, props.choiceId);
-  for (const [condition, next] of props.until) choice.when(condition, next);
-  wait.next(props.check).next(choice.otherwise(wait));
-  return wait;
-}
-
 type FunctionFactory = ReturnType<typeof workflowFunctions>;
 
 export interface DatabaseFunctionProps {

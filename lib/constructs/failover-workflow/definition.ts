@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { guardTasks, planTask, pollUntil, reportEnding } from '../promotion-parts.js';
+import { guardTasks, planTask, reportEnding } from '../promotion-parts.js';
+import { pollUntil } from '../workflow-parts/poll.js';
 import { invoke, recordError, setNull } from '../workflow-parts.js';
 import type { FailoverFunctions } from './functions.js';
 import type { FailoverWorkflowProps } from './props.js';
@@ -64,10 +65,11 @@ export function failoverDefinition(
     pollUntil(scope, {
       waitId: 'WaitForWriter',
       choiceId: 'WriterReady?',
-      poll: props.poll,
+      interval: props.poll,
       check: status,
-      until: [
-        [sfn.Condition.booleanEquals('$.status.ready', true), available.next(toVerify)],
+      until: sfn.Condition.booleanEquals('$.status.ready', true),
+      next: available.next(toVerify),
+      unless: [
         [sfn.Condition.booleanEquals('$.status.failed', true), failedAs('WriterFailed')],
         [sfn.Condition.booleanEquals('$.status.timedOut', true), failedAs('WriterTimedOut')],
       ],

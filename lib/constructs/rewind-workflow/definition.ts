@@ -1,8 +1,9 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { LambdaFunction } from '../lambda-function.js';
-import { guardTasks, planTask, pollUntil, reportEnding } from '../promotion-parts.js';
+import { guardTasks, planTask, reportEnding } from '../promotion-parts.js';
 import type { RewindCutover } from '../rewind-cutover.js';
+import { pollUntil } from '../workflow-parts/poll.js';
 import { invoke, setNull } from '../workflow-parts.js';
 import type { RewindFunctions } from './functions.js';
 import type { RewindWorkflowProps } from './props.js';
@@ -88,9 +89,10 @@ export function rewindDefinition(
     pollUntil(scope, {
       waitId: 'WaitForPromotion',
       choiceId: 'Promoted?',
-      poll: props.poll,
+      interval: props.poll,
       check: promotionStatus,
-      until: [[ready, afterPromotion]],
+      until: ready,
+      next: afterPromotion,
     }),
   );
   const recordReached = new sfn.Pass(scope, 'RecordRecoveryPoint', {
@@ -108,16 +110,18 @@ export function rewindDefinition(
   const waitForReboot = pollUntil(scope, {
     waitId: 'WaitForReboot',
     choiceId: 'Rebooted?',
-    poll: props.poll,
+    interval: props.poll,
     check: rebootStatus,
-    until: [[ready, checkTarget]],
+    until: ready,
+    next: checkTarget,
   });
   const waitForParameters = pollUntil(scope, {
     waitId: 'WaitForParameters',
     choiceId: 'PendingReboot?',
-    poll: props.poll,
+    interval: props.poll,
     check: parameters,
-    until: [[sfn.Condition.booleanEquals('$.parameters.pendingReboot', true), reboot.next(waitForReboot)]],
+    until: sfn.Condition.booleanEquals('$.parameters.pendingReboot', true),
+    next: reboot.next(waitForReboot),
   });
 
   return plan
